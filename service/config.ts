@@ -1,0 +1,188 @@
+/**
+ * The only reader of process.env (OTEL_* aside, which the OpenTelemetry SDK reads itself).
+ * One zod schema, parsed once at boot: every problem is reported at once, and secret values
+ * never appear in a message, a log line or a serialised Config.
+ */
+import { inspect } from 'node:util';
+import { z } from 'zod';
+
+/** Holds a secret so that logging, JSON or inspecting the config can never print it. */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toString(): string {
+    return '[redacted]';
+  }
+  toJSON(): string {
+    return '[redacted]';
+  }
+  [inspect.custom](): string {
+    return '[redacted]';
+  }
+}
+
+/** Variables whose values must never be echoed, even in a config error. URLs may carry passwords. */
+const SECRET_VARIABLES = new Set(['LLM_API_KEY', 'DATABASE_URL', 'REDIS_URL', 'ADMIN_TOKEN', 'API_KEYS']);
+
+const integer = (range: { min: number; max?: number }) => {
+  let number = z.number().int().min(range.min, { error: `must be at least ${range.min}` });
+  if (range.max !== undefined) number = number.max(range.max, { error: `must be at most ${range.max}` });
+  return z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, { error: 'must be an integer' })
+    .transform(Number)
+    .pipe(number);
+};
+
+const flag = z.stringbool({ error: 'must be true or false' });
+
+const httpUrl = (schemes: RegExp, hint: string) =>
+  z.url({ protocol: schemes, error: `must be a ${hint} URL` });
+
+/** `name:key` pairs separated by commas; names become client identities in logs and limits. */
+const apiKeyList = z
+  .string()
+  .refine((value) => value.split(',').every((pair) => /^[A-Za-z0-9_.-]{1,64}:\S{8,}$/.test(pair.trim())), {
+    error: 'must be comma-separated name:key pairs (name [A-Za-z0-9_.-]{1,64}, key at least 8 characters)',
+  });
+
+/** The environment as Levee reads it. Defaults live here and nowhere else. */
+const environmentSchema = z.object({
+  /** `production` refuses embedded stand-ins (simulator upstream, open access) unless allowed. */
+  LEVEE_ENV: z.enum(['development', 'production'], { error: 'must be development or production' }).default('development'),
+  /** Lets a production instance run on embedded stand-ins anyway (demos, staging). */
+  ALLOW_EMBEDDED_IN_PRODUCTION: flag.default(false),
+  /** Listening port; 0 picks a free one (the chosen port is logged). */
+  PORT: integer({ min: 0, max: 65535 }).default(8080),
+  HOST: z.string().trim().min(1, { error: 'must not be empty' }).default('0.0.0.0'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  /** Whole-request deadline (the seeds' 2 minutes); clients may only shorten it. */
+  REQUEST_TIMEOUT_MS: integer({ min: 1 }).default(120_000),
+  /** Requests slower than this are logged at warn (the seeds' 5 s). */
+  SLOW_REQUEST_MS: integer({ min: 1 }).default(5_000),
+  /** After SIGTERM, readiness answers 503 but the listener keeps accepting this long, so load balancers notice. */
+  SHUTDOWN_DRAIN_DELAY_MS: integer({ min: 0 }).default(5_000),
+  /** Then in-flight requests (streams included) get this long to finish before their sockets are cut. */
+  SHUTDOWN_GRACE_MS: integer({ min: 0 }).default(30_000),
+  /** Largest request body accepted (8 MiB); larger gets 413. */
+  BODY_LIMIT_BYTES: integer({ min: 1 }).default(8 * 1024 * 1024),
+  /** How many proxies in front of Levee append to X-Forwarded-For; 0 ignores the header (Koa's maxIpsCount). */
+  TRUST_PROXY_HOPS: integer({ min: 0, max: 16 }).default(0),
+  /** Idle keep-alive sockets close after this; keep it above the load balancer's idle timeout (often 60 s). */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer({ min: 1 }).default(65_000),
+  /** Each health check gives up after this, so a probe never hangs. */
+  HEALTH_CHECK_TIMEOUT_MS: integer({ min: 1 }).default(1_000),
+  /** The provider's OpenAI-compatible base URL including /v1; unset runs the embedded simulator. */
+  LLM_BASE_URL: httpUrl(/^https?$/, 'http(s)').optional(),
+  LLM_API_KEY: z.string().min(1).optional(),
+  /** postgres://… of a server with pgvector; unset runs the embedded PGlite. */
+  DATABASE_URL: httpUrl(/^postgres(ql)?$/, 'postgres://').optional(),
+  /** redis://… shared by the replicas; unset keeps all state local. */
+  REDIS_URL: httpUrl(/^rediss?$/, 'redis://').optional(),
+  /** Bearer token for /admin routes; unset disables them. */
+  ADMIN_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+  /** Client keys as name:key pairs; unset leaves /v1 open. */
+  API_KEYS: apiKeyList.optional(),
+  /** A file of name:key pairs, one a line, re-read on SIGHUP. */
+  API_KEYS_FILE: z.string().min(1).optional(),
+});
+
+type Environment = z.infer<typeof environmentSchema>;
+
+export interface HttpConfig {
+  host: string;
+  port: number;
+  bodyLimitBytes: number;
+  trustProxyHops: number;
+  keepAliveTimeoutMs: number;
+}
+
+export interface Config {
+  environment: 'development' | 'production';
+  allowEmbeddedInProduction: boolean;
+  logLevel: Environment['LOG_LEVEL'];
+  http: HttpConfig;
+  requests: { timeoutMs: number; slowMs: number };
+  shutdown: { drainDelayMs: number; graceMs: number };
+  health: { checkTimeoutMs: number };
+  llm: { baseUrl: string | undefined; apiKey: Secret | undefined };
+  databaseUrl: Secret | undefined;
+  redisUrl: Secret | undefined;
+  adminToken: Secret | undefined;
+  apiKeys: Secret | undefined;
+  apiKeysFile: string | undefined;
+}
+
+/** Thrown with every problem at once; its message is safe to print. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const secret = (value: string | undefined) => (value === undefined ? undefined : new Secret(value));
+
+/** Embedded stand-ins that production must not run on by accident. */
+function productionStandInProblems(env: Environment): string[] {
+  if (env.LEVEE_ENV !== 'production' || env.ALLOW_EMBEDDED_IN_PRODUCTION) return [];
+  const problems: string[] = [];
+  if (!env.LLM_BASE_URL) {
+    problems.push('LLM_BASE_URL: required when LEVEE_ENV=production (unset serves from the embedded simulator); or set ALLOW_EMBEDDED_IN_PRODUCTION=true');
+  }
+  if (!env.API_KEYS && !env.API_KEYS_FILE) {
+    problems.push('API_KEYS: required when LEVEE_ENV=production (unset leaves /v1 open to anyone); set API_KEYS or API_KEYS_FILE, or ALLOW_EMBEDDED_IN_PRODUCTION=true');
+  }
+  return problems;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, source: Record<string, string | undefined>): string {
+  const name = String(issue.path[0] ?? '(environment)');
+  const raw = source[name];
+  const shown = raw === undefined || SECRET_VARIABLES.has(name) ? '' : ` (got ${JSON.stringify(raw.slice(0, 64))})`;
+  return `${name}: ${issue.message}${shown}`;
+}
+
+/** Parses the environment once. Empty strings count as unset, as compose files often pass them. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, present)));
+  const env = parsed.data;
+  const standIns = productionStandInProblems(env);
+  if (standIns.length > 0) throw new ConfigError(standIns);
+
+  return {
+    environment: env.LEVEE_ENV,
+    allowEmbeddedInProduction: env.ALLOW_EMBEDDED_IN_PRODUCTION,
+    logLevel: env.LOG_LEVEL,
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      trustProxyHops: env.TRUST_PROXY_HOPS,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
+    requests: { timeoutMs: env.REQUEST_TIMEOUT_MS, slowMs: env.SLOW_REQUEST_MS },
+    shutdown: { drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS, graceMs: env.SHUTDOWN_GRACE_MS },
+    health: { checkTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS },
+    llm: { baseUrl: env.LLM_BASE_URL, apiKey: secret(env.LLM_API_KEY) },
+    databaseUrl: secret(env.DATABASE_URL),
+    redisUrl: secret(env.REDIS_URL),
+    adminToken: secret(env.ADMIN_TOKEN),
+    apiKeys: secret(env.API_KEYS),
+    apiKeysFile: env.API_KEYS_FILE,
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Builds the Koa app. Middleware order, outermost first, and why:
+ * errors (renders whatever anything below throws) → request log (id, one line at the end) →
+ * drain (Connection: close while draining) → deadline (every request's AbortSignal) →
+ * route fallbacks (404/405) → router (routes parse their own bodies, so 404/405 win over 415).
+ */
+import { Router } from '@koa/router';
+import Koa from 'koa';
+import type { HttpConfig } from '../config.ts';
+import type { HealthService } from '../features/health/health-service.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { requestDeadline } from './middleware/deadline.ts';
+import { closeConnectionsWhileDraining } from './middleware/drain.ts';
+import { errorHandler } from './middleware/error-handler.ts';
+import { jsonBody } from './middleware/json-body.ts';
+import { requestLog } from './middleware/request-log.ts';
+import { routeFallbacks } from './middleware/route-fallbacks.ts';
+import { healthRoutes } from './routes/health.ts';
+import type { LeveeMiddleware, LeveeState } from './state.ts';
+
+/** Tools a route module gets besides the router. */
+export interface RouteTools {
+  /** Parses a JSON body into ctx.state.body, with the configured size limit. */
+  json: LeveeMiddleware;
+}
+
+export type RouteModule = (router: Router<LeveeState>, tools: RouteTools) => void;
+
+export interface AppOptions {
+  logger: Logger;
+  health: HealthService;
+  http: Pick<HttpConfig, 'bodyLimitBytes' | 'trustProxyHops'>;
+  requests: { timeoutMs: number; slowMs: number };
+  /** More routes, mounted after Levee's own (tests add slow or failing routes here). */
+  extraRoutes?: RouteModule;
+}
+
+export function createApp(options: AppOptions): Koa<LeveeState> {
+  const app = new Koa<LeveeState>({
+    // X-Forwarded-For counts only through the configured number of trusted proxies.
+    proxy: options.http.trustProxyHops > 0,
+    maxIpsCount: options.http.trustProxyHops,
+  });
+  app.silent = true;
+  // Koa reports here only what the error middleware could not answer (a broken stream, a write error).
+  app.on('error', (error: unknown) => options.logger.warn({ err: error }, 'response error'));
+
+  const router = new Router<LeveeState>();
+  const tools: RouteTools = { json: jsonBody({ limitBytes: options.http.bodyLimitBytes }) };
+  healthRoutes(router, options.health);
+  options.extraRoutes?.(router, tools);
+
+  app.use(errorHandler());
+  app.use(requestLog({ logger: options.logger, slowMs: options.requests.slowMs }));
+  app.use(closeConnectionsWhileDraining(options.health));
+  app.use(requestDeadline({ timeoutMs: options.requests.timeoutMs }));
+  app.use(routeFallbacks());
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

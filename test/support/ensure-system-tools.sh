@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the system tools the test suite runs for real, once, before the tests (npm's pretest).
+# As root it uses apt-get; otherwise it stops with one line naming what is missing and how to get it.
+set -euo pipefail
+
+# command → Debian package. Later suites add theirs here (prometheus, promtool, amtool, jsonnet).
+declare -A PACKAGE_OF=(
+  [redis-server]=redis-server
+)
+
+missing_packages=()
+missing_commands=()
+for command_name in "${!PACKAGE_OF[@]}"; do
+  if ! command -v "$command_name" >/dev/null 2>&1; then
+    missing_commands+=("$command_name")
+    missing_packages+=("${PACKAGE_OF[$command_name]}")
+  fi
+done
+[ ${#missing_packages[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "levee tests: missing ${missing_commands[*]}; install with: sudo apt-get install ${missing_packages[*]}" >&2
+  exit 1
+fi
+
+echo "levee tests: installing ${missing_packages[*]} with apt-get" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing_packages[@]}" >/dev/null
+for command_name in "${missing_commands[@]}"; do
+  command -v "$command_name" >/dev/null 2>&1 || { echo "levee tests: $command_name still missing after apt-get install" >&2; exit 1; }
+done

@@ -1,0 +1,53 @@
+/**
+ * Routes only the tests mount (the app factory takes extra routes): a slow route that records how
+ * its signal ended, a validated JSON echo, and a route that fails with an internal error.
+ */
+import { z } from 'zod';
+import { InvalidRequestError } from '../../service/errors.ts';
+import type { RouteModule } from '../../service/edge/app.ts';
+
+/** What the slow route saw, for tests running the app in-process. */
+export const observed = {
+  inFlight: 0,
+  abortReasons: [] as unknown[],
+};
+
+const echoSchema = z.object({
+  name: z.string().min(1),
+  items: z.array(z.object({ n: z.number().int() })).max(10).optional(),
+});
+
+export const testRoutes: RouteModule = (router, { json }) => {
+  router.get('/test/slow', async (ctx) => {
+    const ms = Number(ctx.query.ms ?? 1000);
+    const signal = ctx.state.deadline.signal;
+    observed.inFlight += 1;
+    try {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          observed.abortReasons.push(signal.reason);
+          resolve();
+        }, { once: true });
+      });
+    } finally {
+      observed.inFlight -= 1;
+    }
+    ctx.body = { slept_ms: ms, aborted: signal.aborted };
+  });
+
+  router.get('/test/in-flight', (ctx) => {
+    ctx.body = { in_flight: observed.inFlight };
+  });
+
+  router.post('/test/echo', json, (ctx) => {
+    const parsed = echoSchema.safeParse(ctx.state.body);
+    if (!parsed.success) throw InvalidRequestError.fromZod(parsed.error);
+    ctx.body = parsed.data;
+  });
+
+  router.get('/test/boom', () => {
+    throw new Error('database password mismatch at internal-host:5432');
+  });
+};
