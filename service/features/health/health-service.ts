@@ -126,7 +126,8 @@ export class HealthService {
 
   async #timed(check: HealthCheck): Promise<CheckResult> {
     const started = performance.now();
-    const signal = AbortSignal.timeout(this.#options.checkTimeoutMs);
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new Error('health check timed out')), this.#options.checkTimeoutMs);
     const base = () => ({
       kind: check.kind,
       latency_ms: Math.round((performance.now() - started) * 10) / 10,
@@ -134,12 +135,14 @@ export class HealthService {
     });
     let result: CheckResult;
     try {
-      const details = await raceSignal(check.check(signal), signal);
+      const details = await raceSignal(check.check(timeout.signal), timeout.signal);
       result = { ...details, status: details?.status ?? 'ok', ...base() };
     } catch (error) {
       // Only the error's class and a safe message: checks must not put secrets in messages.
-      const message = signal.aborted ? `timed out after ${this.#options.checkTimeoutMs} ms` : errorSummary(error);
+      const message = timeout.signal.aborted ? `timed out after ${this.#options.checkTimeoutMs} ms` : errorSummary(error);
       result = { status: 'down', ...base(), error: message };
+    } finally {
+      clearTimeout(timer);
     }
     this.#lastResults.set(check.name, result);
     return result;
@@ -148,6 +151,7 @@ export class HealthService {
   #processStats() {
     const memory = process.memoryUsage();
     const stats = {
+      node_version: process.version,
       rss_bytes: memory.rss,
       heap_used_bytes: memory.heapUsed,
       event_loop_delay_p50_ms: delayMs(this.#eventLoopDelay.percentile(50)),

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { z } from 'zod';
+import { ERROR_TABLE, InvalidRequestError, LeveeError, errorBody, formatParam, toLeveeError } from './errors.ts';
+import { DeadlineExceededError } from './resilience/deadline.ts';
+
+describe('errors', () => {
+  it('maps the foundation codes to the documented statuses', () => {
+    const statuses = Object.fromEntries(Object.entries(ERROR_TABLE).map(([code, kind]) => [code, kind.status]));
+    assert.deepEqual(statuses, {
+      invalid_json: 400,
+      invalid_request: 400,
+      unauthorized: 401,
+      forbidden: 403,
+      not_found: 404,
+      method_not_allowed: 405,
+      payload_too_large: 413,
+      unsupported_media_type: 415,
+      rate_limit_exceeded: 429,
+      internal_error: 500,
+      deadline_exceeded: 504,
+      client_closed_request: 499,
+    });
+  });
+
+  it('names fields the way OpenAI does', () => {
+    assert.equal(formatParam(['messages', 0, 'content']), 'messages[0].content');
+    assert.equal(formatParam(['input', 3]), 'input[3]');
+    assert.equal(formatParam([]), '');
+    const failed = z.object({ messages: z.array(z.object({ role: z.string() })) }).safeParse({ messages: [{ role: 1 }] });
+    assert.ok(!failed.success);
+    const error = InvalidRequestError.fromZod(failed.error);
+    assert.equal(error.param, 'messages[0].role');
+    assert.match(error.message, /^Invalid 'messages\[0\]\.role': /);
+  });
+
+  it('hides unknown failures behind a generic 500 and keeps them as the cause', () => {
+    const original = new Error('connection string postgres://u:p@h/db refused');
+    const error = toLeveeError(original);
+    assert.equal(error.code, 'internal_error');
+    assert.equal(error.cause, original);
+    assert.doesNotMatch(JSON.stringify(errorBody(error, 'req_1')), /postgres/);
+  });
+
+  it('maps exposed library errors and deadlines onto the table', () => {
+    const tooLarge = Object.assign(new Error('request entity too large'), { status: 413, expose: true });
+    assert.equal(toLeveeError(tooLarge).code, 'payload_too_large');
+    const hidden = Object.assign(new Error('secret'), { status: 400, expose: false });
+    assert.equal(toLeveeError(hidden).code, 'internal_error');
+    assert.equal(toLeveeError(new DeadlineExceededError(200)).code, 'deadline_exceeded');
+    const known = new LeveeError('forbidden', 'no');
+    assert.equal(toLeveeError(known), known);
+  });
+
+  it('renders OpenAI’s error shape with a null param when none applies', () => {
+    assert.deepEqual(errorBody(new LeveeError('not_found', 'Nope.'), 'req_9'), {
+      error: { message: 'Nope.', type: 'invalid_request_error', code: 'not_found', param: null, request_id: 'req_9' },
+    });
+  });
+});
