@@ -18,7 +18,7 @@ for command_name in "${!PACKAGE_OF[@]}"; do
 done
 [ ${#missing_packages[@]} -eq 0 ] && exit 0
 
-if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+if [ "$EUID" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "levee tests: missing ${missing_commands[*]}; install with: sudo apt-get install ${missing_packages[*]}" >&2
   exit 1
 fi

@@ -47,6 +47,10 @@ export const testRoutes: RouteModule = (router, { json }) => {
     ctx.body = parsed.data;
   });
 
+  router.get('/test/ip', (ctx) => {
+    ctx.body = { ip: ctx.ip };
+  });
+
   router.get('/test/boom', () => {
     throw new Error('database password mismatch at internal-host:5432');
   });
