@@ -5,6 +5,8 @@
  */
 import { inspect } from 'node:util';
 import { z } from 'zod';
+import { flag, integer, url } from './config/env-parsers.ts';
+import { llmEnvironment, llmPolicyConfig, type LlmPolicyConfig } from './config/llm.ts';
 
 /** Holds a secret so that logging, JSON or inspecting the config can never print it. */
 export class Secret {
@@ -28,22 +30,6 @@ export class Secret {
 
 /** Variables whose values must never be echoed, even in a config error. URLs may carry passwords. */
 const SECRET_VARIABLES = new Set(['LLM_API_KEY', 'DATABASE_URL', 'REDIS_URL', 'ADMIN_TOKEN', 'API_KEYS']);
-
-const integer = (range: { min: number; max?: number }) => {
-  let number = z.number().int().min(range.min, { error: `must be at least ${range.min}` });
-  if (range.max !== undefined) number = number.max(range.max, { error: `must be at most ${range.max}` });
-  return z
-    .string()
-    .trim()
-    .regex(/^-?\d+$/, { error: 'must be an integer' })
-    .transform(Number)
-    .pipe(number);
-};
-
-const flag = z.stringbool({ error: 'must be true or false' });
-
-const httpUrl = (schemes: RegExp, hint: string) =>
-  z.url({ protocol: schemes, error: `must be a ${hint} URL` });
 
 /** `name:key` pairs separated by commas; names become client identities in logs and limits. */
 const apiKeyList = z
@@ -83,18 +69,21 @@ const environmentSchema = z.object({
   /** Each health check gives up after this, so a probe never hangs. */
   HEALTH_CHECK_TIMEOUT_MS: integer({ min: 1 }).default(1_000),
   /** The provider's OpenAI-compatible base URL including /v1; unset runs the embedded simulator. */
-  LLM_BASE_URL: httpUrl(/^https?$/, 'http(s)').optional(),
+  LLM_BASE_URL: url(/^https?$/, 'http(s)').optional(),
   LLM_API_KEY: z.string().min(1).optional(),
   /** postgres://… of a server with pgvector; unset runs the embedded PGlite. */
-  DATABASE_URL: httpUrl(/^postgres(ql)?$/, 'postgres://').optional(),
+  DATABASE_URL: url(/^postgres(ql)?$/, 'postgres://').optional(),
   /** redis://… shared by the replicas; unset keeps all state local. */
-  REDIS_URL: httpUrl(/^rediss?$/, 'redis://').optional(),
+  REDIS_URL: url(/^rediss?$/, 'redis://').optional(),
   /** Bearer token for /admin routes; unset disables them. */
   ADMIN_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
   /** Client keys as name:key pairs; unset leaves /v1 open. */
   API_KEYS: apiKeyList.optional(),
   /** A file of name:key pairs, one a line, re-read on SIGHUP. */
   API_KEYS_FILE: z.string().min(1).optional(),
+  /** Serve /metrics on this port instead of the public one. */
+  METRICS_PORT: integer({ min: 1, max: 65535 }).optional(),
+  ...llmEnvironment,
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -115,7 +104,9 @@ export interface Config {
   requests: { timeoutMs: number; slowMs: number };
   shutdown: { drainDelayMs: number; graceMs: number };
   health: { checkTimeoutMs: number };
-  llm: { baseUrl: string | undefined; apiKey: Secret | undefined };
+  llm: { baseUrl: string | undefined; apiKey: Secret | undefined; policies: LlmPolicyConfig };
+  /** Unset: /metrics is served on the public port. */
+  metricsPort: number | undefined;
   databaseUrl: Secret | undefined;
   redisUrl: Secret | undefined;
   adminToken: Secret | undefined;
@@ -178,7 +169,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     requests: { timeoutMs: env.REQUEST_TIMEOUT_MS, slowMs: env.SLOW_REQUEST_MS },
     shutdown: { drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS, graceMs: env.SHUTDOWN_GRACE_MS },
     health: { checkTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS },
-    llm: { baseUrl: env.LLM_BASE_URL, apiKey: secret(env.LLM_API_KEY) },
+    llm: { baseUrl: env.LLM_BASE_URL, apiKey: secret(env.LLM_API_KEY), policies: llmPolicyConfig(env) },
+    metricsPort: env.METRICS_PORT,
     databaseUrl: secret(env.DATABASE_URL),
     redisUrl: secret(env.REDIS_URL),
     adminToken: secret(env.ADMIN_TOKEN),

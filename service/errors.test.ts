@@ -5,7 +5,7 @@ import { ERROR_TABLE, InvalidRequestError, LeveeError, errorBody, formatParam, t
 import { DeadlineExceededError } from './resilience/deadline.ts';
 
 describe('errors', () => {
-  it('maps the foundation codes to the documented statuses', () => {
+  it('maps every code to the documented statuses', () => {
     const statuses = Object.fromEntries(Object.entries(ERROR_TABLE).map(([code, kind]) => [code, kind.status]));
     assert.deepEqual(statuses, {
       invalid_json: 400,
@@ -19,6 +19,13 @@ describe('errors', () => {
       rate_limit_exceeded: 429,
       internal_error: 500,
       deadline_exceeded: 504,
+      dependency_unavailable: 503,
+      dependency_saturated: 503,
+      upstream_rate_limited: 429,
+      upstream_error: 502,
+      upstream_timeout: 504,
+      upstream_auth_failed: 502,
+      upstream_rejected: 400,
       client_closed_request: 499,
     });
   });

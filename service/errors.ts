@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { ClientClosedRequestError, DeadlineExceededError } from './resilience/deadline.ts';
+import { AttemptTimeoutError, OpenCircuitError, RateLimitedError, SaturatedError } from './resilience/errors.ts';
 
 export type OpenAIErrorType =
   | 'invalid_request_error'
@@ -33,6 +34,20 @@ export const ERROR_TABLE = {
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error', retryable: true },
   internal_error: { status: 500, type: 'api_error', retryable: true },
   deadline_exceeded: { status: 504, type: 'api_error', retryable: true },
+  /** A breaker is open (or isolated): answered at once, with Retry-After until the next probe. */
+  dependency_unavailable: { status: 503, type: 'api_error', retryable: true },
+  /** The dependency's bulkhead and queue are full. */
+  dependency_saturated: { status: 503, type: 'api_error', retryable: true },
+  /** The provider rate-limits us for longer than this request can wait. */
+  upstream_rate_limited: { status: 429, type: 'rate_limit_error', retryable: true },
+  /** The provider kept failing (5xx, connection errors) after our retries. */
+  upstream_error: { status: 502, type: 'api_error', retryable: true },
+  /** Every attempt ran past its timeout. */
+  upstream_timeout: { status: 504, type: 'api_error', retryable: true },
+  /** The provider refused Levee's own credentials: an operator problem, never the client's 401. */
+  upstream_auth_failed: { status: 502, type: 'api_error', retryable: false },
+  /** The provider refused the request itself (4xx): its status and error are passed through. */
+  upstream_rejected: { status: 400, type: 'invalid_request_error', retryable: false },
   /** The client went away first; no one reads this response, but logs and metrics count it (nginx's 499). */
   client_closed_request: { status: 499, type: 'invalid_request_error', retryable: false },
 } as const satisfies Record<string, ErrorKind>;
@@ -76,6 +91,47 @@ export class LeveeError extends Error {
   get retryable(): boolean {
     return ERROR_TABLE[this.code].retryable;
   }
+
+  /** The `code` clients see; a passed-through provider error keeps the provider's own. */
+  get responseCode(): string | null {
+    return this.code;
+  }
+}
+
+/** A provider's 4xx, passed through with its status and its own error fields. */
+export class PassthroughError extends LeveeError {
+  readonly #status: number;
+  readonly #type: string;
+  readonly #code: string | null;
+
+  constructor(status: number, providerError: { message?: string; type?: string; code?: string | null; param?: string | null }, cause: unknown) {
+    const param = typeof providerError.param === 'string' ? providerError.param : undefined;
+    super('upstream_rejected', typeof providerError.message === 'string' ? providerError.message : `The upstream provider refused the request (${status}).`, {
+      cause,
+      ...(param === undefined ? {} : { param }),
+    });
+    this.name = 'PassthroughError';
+    this.#status = status;
+    this.#type = typeof providerError.type === 'string' ? providerError.type : 'invalid_request_error';
+    this.#code = typeof providerError.code === 'string' ? providerError.code : null;
+  }
+
+  override get status(): number {
+    return this.#status;
+  }
+
+  override get type(): OpenAIErrorType {
+    return this.#type as OpenAIErrorType;
+  }
+
+  override get responseCode(): string | null {
+    return this.#code;
+  }
+}
+
+/** Whole seconds, at least 1, as HTTP wants them. */
+export function retryAfterHeader(ms: number): Record<string, string> {
+  return { 'Retry-After': String(Math.max(1, Math.ceil(ms / 1000))) };
 }
 
 /** A request that breaks a rule of the API: 400 naming the field. */
@@ -146,6 +202,28 @@ export function toLeveeError(error: unknown): LeveeError {
       cause: error,
     });
   }
+  if (error instanceof OpenCircuitError) {
+    return new LeveeError('dependency_unavailable', `The ${error.dependency} dependency is unavailable (circuit ${error.state}); retry later.`, {
+      cause: error,
+      headers: retryAfterHeader(error.retryAfterMs),
+    });
+  }
+  if (error instanceof SaturatedError) {
+    return new LeveeError('dependency_saturated', `The ${error.dependency} dependency is at capacity; retry shortly.`, {
+      cause: error,
+      headers: retryAfterHeader(error.retryAfterMs),
+    });
+  }
+  if (error instanceof RateLimitedError) {
+    const code = error.status === 503 ? 'dependency_unavailable' : 'upstream_rate_limited';
+    return new LeveeError(code, `The ${error.dependency} dependency asked us to wait; retry after the given time.`, {
+      cause: error,
+      headers: retryAfterHeader(error.retryAfterMs),
+    });
+  }
+  if (error instanceof AttemptTimeoutError) {
+    return new LeveeError('upstream_timeout', 'The upstream dependency did not answer in time.', { cause: error });
+  }
   if (error instanceof ClientClosedRequestError) {
     return new LeveeError('client_closed_request', 'The client closed the request.', { cause: error });
   }
@@ -163,8 +241,8 @@ export function errorBody(error: LeveeError, requestId: string) {
   return {
     error: {
       message: error.message,
-      type: error.type,
-      code: error.code,
+      type: error.type as string,
+      code: error.responseCode,
       param: error.param ?? null,
       request_id: requestId,
     },

@@ -1,14 +1,19 @@
 /**
- * The composition root: config → logger → health → app → listen → shutdown.
- * Run directly (`npm start`), or imported by tests that add routes of their own.
+ * The composition root: config → logger → metrics → dependencies → app → listen → shutdown.
+ * Run directly (`npm start`, with the telemetry preload), or imported by tests that add routes.
  */
 import packageJson from '../package.json' with { type: 'json' };
+import { startSimulator } from '../simulator/server.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createLlmDependency } from './deps/llm/llm-dependency.ts';
 import { createApp, type RouteModule } from './edge/app.ts';
 import { startHttpServer, type RunningServer } from './edge/http-server.ts';
 import { HealthService } from './features/health/health-service.ts';
-import { flush, installShutdown } from './shutdown.ts';
+import { flush, installShutdown, type Closeable } from './shutdown.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
+import { MetricsExposition } from './telemetry/metrics-exposition.ts';
+import { createMetrics } from './telemetry/metrics.ts';
+import { shutdownTracing } from './telemetry/tracing.ts';
 
 export interface MainOptions {
   env?: Record<string, string | undefined>;
@@ -19,35 +24,65 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
   const config = loadConfigOrExit(options.env ?? process.env);
   const logger = createLogger({ level: config.logLevel, base: { service: 'levee', version: packageJson.version } });
   logEmbeddedStandIns(logger, config);
+  const metrics = createMetrics();
+  const exposition = new MetricsExposition(metrics);
+  const closeables: Closeable[] = [];
+
+  const upstream = await resolveUpstream(config, logger, closeables);
+  const llm = createLlmDependency({ ...upstream, policies: config.llm.policies, metrics, logger });
+  closeables.unshift({ name: 'llm', close: llm.close });
 
   const health = new HealthService({ checkTimeoutMs: config.health.checkTimeoutMs, version: packageJson.version });
+  health.register(llm.health);
+  closeables.push({ name: 'health', close: () => health.close() });
+
   const app = createApp({
     logger,
     health,
     http: config.http,
     requests: config.requests,
+    metrics,
+    v1: { llm: llm.gateway, embeddings: config.llm.policies.embeddings },
+    breakers: new Map([['llm', llm.policies.breaker]]),
+    ...(config.adminToken ? { adminToken: config.adminToken.reveal() } : {}),
+    ...(config.metricsPort === undefined ? { exposition } : {}),
     ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
   });
 
-  let server: RunningServer;
-  try {
-    server = await startHttpServer(app.callback(), config.http);
-  } catch (error) {
-    logger.fatal({ err: error, host: config.http.host, port: config.http.port }, 'cannot listen');
-    await flush(logger);
-    process.exit(1);
+  const server = await listenOrExit(app.callback(), config.http, logger);
+  if (config.metricsPort !== undefined) {
+    const metricsApp = createApp({ logger, health, http: config.http, requests: config.requests, metrics, exposition, breakers: new Map() });
+    const metricsServer = await listenOrExit(metricsApp.callback(), { ...config.http, port: config.metricsPort }, logger);
+    closeables.unshift({ name: 'metrics listener', close: () => metricsServer.stop(1_000).then(() => undefined) });
+    logger.info({ port: metricsServer.port }, 'metrics listening on their own port');
   }
-  installShutdown({
-    logger,
-    health,
-    server,
-    drainDelayMs: config.shutdown.drainDelayMs,
-    graceMs: config.shutdown.graceMs,
-    closeables: [{ name: 'health', close: () => health.close() }],
-  });
+  closeables.push({ name: 'telemetry', close: shutdownTracing });
+  installShutdown({ logger, health, server, drainDelayMs: config.shutdown.drainDelayMs, graceMs: config.shutdown.graceMs, closeables });
   health.markServing();
   logger.info({ host: server.host, port: server.port, environment: config.environment }, 'listening');
   return server;
+}
+
+/** The configured provider, or the embedded simulator on a loopback port when none is. */
+async function resolveUpstream(config: Config, logger: Logger, closeables: Closeable[]) {
+  if (config.llm.baseUrl) {
+    const url = new URL(config.llm.baseUrl);
+    return { baseUrl: config.llm.baseUrl, apiKey: config.llm.apiKey, upstreamLabel: `${url.protocol}//${url.host}${url.pathname}` };
+  }
+  const simulator = await startSimulator({ host: '127.0.0.1', port: 0 });
+  closeables.push({ name: 'simulator', close: () => simulator.close() });
+  logger.warn({ url: simulator.url }, 'LLM_BASE_URL unset: serving from the embedded simulator (fake answers, fault injection at /_sim)');
+  return { baseUrl: simulator.url, apiKey: undefined, upstreamLabel: 'embedded simulator' };
+}
+
+async function listenOrExit(handler: Parameters<typeof startHttpServer>[0], http: Config['http'], logger: Logger): Promise<RunningServer> {
+  try {
+    return await startHttpServer(handler, http);
+  } catch (error) {
+    logger.fatal({ err: error, host: http.host, port: http.port }, 'cannot listen');
+    await flush(logger);
+    process.exit(1);
+  }
 }
 
 function loadConfigOrExit(env: Record<string, string | undefined>): Config {

@@ -1,19 +1,25 @@
 /**
  * Builds the Koa app. Middleware order, outermost first, and why:
- * errors (renders whatever anything below throws) → request log (id, one line at the end) →
- * drain (Connection: close while draining) → deadline (every request's AbortSignal) →
- * route fallbacks (404/405) → router (routes parse their own bodies, so 404/405 win over 415).
+ * errors (renders whatever anything below throws) → request telemetry (id; one log line and one
+ * duration observation when the response is over) → drain (Connection: close while draining) →
+ * deadline (every request's AbortSignal) → route fallbacks (404/405) → router (routes parse
+ * their own bodies, so 404/405 win over 415).
  */
 import { Router } from '@koa/router';
 import Koa from 'koa';
 import type { HttpConfig } from '../config.ts';
 import type { HealthService } from '../features/health/health-service.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import type { MetricsExposition } from '../telemetry/metrics-exposition.ts';
+import type { Metrics } from '../telemetry/metrics.ts';
+import { circuitBreakerRoutes, type BreakerRegistry } from './routes/circuit-breakers.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { v1Routes, type V1Options } from './routes/v1.ts';
 import { requestDeadline } from './middleware/deadline.ts';
 import { closeConnectionsWhileDraining } from './middleware/drain.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { jsonBody } from './middleware/json-body.ts';
-import { requestLog } from './middleware/request-log.ts';
+import { requestTelemetry } from './middleware/request-telemetry.ts';
 import { routeFallbacks } from './middleware/route-fallbacks.ts';
 import { healthRoutes } from './routes/health.ts';
 import type { LeveeMiddleware, LeveeState } from './state.ts';
@@ -31,6 +37,14 @@ export interface AppOptions {
   health: HealthService;
   http: Pick<HttpConfig, 'bodyLimitBytes' | 'trustProxyHops'>;
   requests: { timeoutMs: number; slowMs: number };
+  metrics: Metrics;
+  /** Serves /metrics on this app; unset when metrics have a port of their own. */
+  exposition?: MetricsExposition;
+  /** The OpenAI-compatible API; unset in tests of the edge alone. */
+  v1?: V1Options;
+  breakers: BreakerRegistry;
+  /** Unset: admin routes are not mounted. */
+  adminToken?: string;
   /** More routes, mounted after Levee's own (tests add slow or failing routes here). */
   extraRoutes?: RouteModule;
 }
@@ -48,10 +62,13 @@ export function createApp(options: AppOptions): Koa<LeveeState> {
   const router = new Router<LeveeState>();
   const tools: RouteTools = { json: jsonBody({ limitBytes: options.http.bodyLimitBytes }) };
   healthRoutes(router, options.health);
+  circuitBreakerRoutes(router, options.breakers, options.adminToken);
+  if (options.exposition) metricsRoutes(router, options.exposition);
+  if (options.v1) v1Routes(router, tools, options.v1);
   options.extraRoutes?.(router, tools);
 
   app.use(errorHandler());
-  app.use(requestLog({ logger: options.logger, slowMs: options.requests.slowMs }));
+  app.use(requestTelemetry({ logger: options.logger, metrics: options.metrics, slowMs: options.requests.slowMs }));
   app.use(closeConnectionsWhileDraining(options.health));
   app.use(requestDeadline({ timeoutMs: options.requests.timeoutMs }));
   app.use(routeFallbacks());

@@ -22,6 +22,28 @@ export class ClientClosedRequestError extends Error {
   }
 }
 
+/** Expiry times of live deadlines, by signal: policies deeper in a pipeline only receive the signal. */
+const expiryBySignal = new WeakMap<AbortSignal, number>();
+
+/** Milliseconds left before the deadline behind `signal` fires; unbounded for a signal without one. */
+export function remainingMsOf(signal: AbortSignal): number {
+  if (signal.aborted) return 0;
+  const expiresAt = expiryBySignal.get(signal);
+  return expiresAt === undefined ? Number.POSITIVE_INFINITY : Math.max(0, expiresAt - Date.now());
+}
+
+/**
+ * A signal that aborts with its parent or on `cancel`, and keeps the parent's deadline, so
+ * policies downstream still know how long they have (used to cancel sibling batches).
+ */
+export function childSignal(parent: AbortSignal): { signal: AbortSignal; cancel(reason?: unknown): void } {
+  const controller = new AbortController();
+  const signal = AbortSignal.any([parent, controller.signal]);
+  const expiresAt = expiryBySignal.get(parent);
+  if (expiresAt !== undefined) expiryBySignal.set(signal, expiresAt);
+  return { signal, cancel: (reason) => controller.abort(reason) };
+}
+
 export class Deadline {
   readonly timeoutMs: number;
   readonly expiresAt: number;
@@ -35,13 +57,12 @@ export class Deadline {
     this.expiresAt = Date.now() + timeoutMs;
     this.signal = this.#controller.signal;
     this.#timer = setTimeout(() => this.#abort(new DeadlineExceededError(timeoutMs)), timeoutMs);
+    expiryBySignal.set(this.signal, this.expiresAt);
   }
 
   /** Time left in ms: 0 once aborted, unbounded once released. */
   remainingMs(): number {
-    if (this.signal.aborted) return 0;
-    if (this.#timer === undefined) return Number.POSITIVE_INFINITY;
-    return Math.max(0, this.expiresAt - Date.now());
+    return remainingMsOf(this.signal);
   }
 
   /**
@@ -51,6 +72,7 @@ export class Deadline {
   release(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    expiryBySignal.delete(this.signal);
   }
 
   /** The caller has gone: abort everything still working for it. */

@@ -3,6 +3,7 @@
  * as a second line of defence; the first is that nothing logs a body, a prompt or a key on purpose.
  */
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { activeTraceIds } from './tracing.ts';
 
 export type { Logger };
 
@@ -40,6 +41,8 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      // Lines written inside a request carry its trace; the request line adds its own explicitly.
+      mixin: () => activeTraceIds() ?? {},
     },
     options.destination,
   );

@@ -6,6 +6,7 @@ import { createApp, type RouteModule } from '../../service/edge/app.ts';
 import { startHttpServer } from '../../service/edge/http-server.ts';
 import { HealthService } from '../../service/features/health/health-service.ts';
 import { createLogger } from '../../service/telemetry/logger.ts';
+import { createMetrics } from '../../service/telemetry/metrics.ts';
 import { testRoutes } from './test-routes.ts';
 
 export interface InProcessOptions {
@@ -27,6 +28,8 @@ export async function startInProcess(options: InProcessOptions = {}) {
     health,
     http: { bodyLimitBytes: options.bodyLimitBytes ?? 8 * 1024 * 1024, trustProxyHops: options.trustProxyHops ?? 0 },
     requests: { timeoutMs: options.requestTimeoutMs ?? 120_000, slowMs: 5_000 },
+    metrics: createMetrics(),
+    breakers: new Map(),
     extraRoutes: options.extraRoutes ?? testRoutes,
   });
   const server = await startHttpServer(app.callback(), { host: '127.0.0.1', port: 0, keepAliveTimeoutMs: 5_000 });

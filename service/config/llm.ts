@@ -1,0 +1,103 @@
+/**
+ * The LLM dependency's tunables: every threshold of its policy sheet can be set from the
+ * environment, with the seeds' numbers as defaults. Units are in the names.
+ */
+import { z } from 'zod';
+import { decimal, flag, integer } from './env-parsers.ts';
+
+export const llmEnvironment = {
+  /** Concurrent upstream calls, streams included for their whole life. */
+  LLM_BULKHEAD_MAX_CONCURRENT: integer({ min: 1 }).default(256),
+  /** Calls waiting for a slot before new ones are refused at once. */
+  LLM_BULKHEAD_MAX_QUEUED: integer({ min: 0 }).default(512),
+  /** The longest a queued call waits (its deadline permitting). */
+  LLM_BULKHEAD_QUEUE_TIMEOUT_MS: integer({ min: 1 }).default(5_000),
+  /** Calls in all, the first included: 3 = 1 call + 2 retries. */
+  LLM_RETRY_MAX_ATTEMPTS: integer({ min: 1, max: 10 }).default(3),
+  /** First backoff; doubles per retry, ±25 % jitter (seed 004: 1 s, 2 s, 4 s). */
+  LLM_RETRY_BASE_DELAY_MS: integer({ min: 0 }).default(1_000),
+  LLM_RETRY_MAX_DELAY_MS: integer({ min: 0 }).default(10_000),
+  /** Retries may add at most this share to the calls over 10 s… */
+  LLM_RETRY_BUDGET_RATIO: decimal({ min: 0, max: 10 }).default(0.2),
+  /** …plus this many per second regardless. */
+  LLM_RETRY_BUDGET_MIN_PER_SECOND: decimal({ min: 0, max: 1_000 }).default(3),
+  /** Off only to measure the retry budget alone. */
+  LLM_BREAKER_ENABLED: flag.default(true),
+  /** Failures in the window before the rate matters (seed: 5). */
+  LLM_BREAKER_MIN_FAILURES: integer({ min: 1 }).default(5),
+  /** Failure share that opens the circuit (0.5). */
+  LLM_BREAKER_FAILURE_RATE: decimal({ min: 0.01, max: 1 }).default(0.5),
+  /** The window failures are counted in (seed: 120 s). */
+  LLM_BREAKER_WINDOW_MS: integer({ min: 1_000 }).default(120_000),
+  /** Open this long before one probe is let through (seed: 60 s). */
+  LLM_BREAKER_HALF_OPEN_AFTER_MS: integer({ min: 1 }).default(60_000),
+  /** Good probes in a row that close it (seed: 2). */
+  LLM_BREAKER_SUCCESSES_TO_CLOSE: integer({ min: 1 }).default(2),
+  /** Attempt timeout = multiplier × live P95 of successful attempts… */
+  LLM_TIMEOUT_MULTIPLIER: decimal({ min: 1, max: 100 }).default(3),
+  /** …clamped to [floor, ceiling]… */
+  LLM_TIMEOUT_FLOOR_MS: integer({ min: 1 }).default(1_000),
+  LLM_TIMEOUT_CEILING_MS: integer({ min: 1 }).default(120_000),
+  /** …and this until enough samples (the seeds' OpenAI timeout: 60 s). */
+  LLM_TIMEOUT_DEFAULT_MS: integer({ min: 1 }).default(60_000),
+  /** The P95 covers this recent window. */
+  LLM_TIMEOUT_WINDOW_MS: integer({ min: 1_000 }).default(30_000),
+  LLM_TIMEOUT_MIN_SAMPLES: integer({ min: 1 }).default(20),
+  /** A 429 without Retry-After holds calls back this long. */
+  LLM_RATE_LIMIT_DEFAULT_MS: integer({ min: 0 }).default(1_000),
+  /** A longer Retry-After is capped at this. */
+  LLM_RATE_LIMIT_MAX_MS: integer({ min: 0 }).default(120_000),
+  /** A stream ends after this long, however lively. */
+  LLM_STREAM_MAX_DURATION_MS: integer({ min: 1 }).default(600_000),
+  /** Embedding inputs per upstream call, and calls in flight per request (seed 002: 20 and 3). */
+  LLM_EMBEDDING_BATCH_SIZE: integer({ min: 1, max: 2_048 }).default(20),
+  LLM_EMBEDDING_CONCURRENCY: integer({ min: 1, max: 64 }).default(3),
+};
+
+type LlmEnvironment = { [Key in keyof typeof llmEnvironment]: z.output<(typeof llmEnvironment)[Key]> };
+
+export interface LlmPolicyConfig {
+  bulkhead: { maxConcurrent: number; maxQueued: number; queueTimeoutMs: number };
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; budgetRatio: number; budgetMinPerSecond: number };
+  breaker: { enabled: boolean; minimumFailures: number; failureRate: number; windowMs: number; halfOpenAfterMs: number; successesToClose: number };
+  timeout: { multiplier: number; floorMs: number; ceilingMs: number; defaultMs: number; windowMs: number; minSamples: number };
+  rateLimit: { defaultRetryAfterMs: number; maxRetryAfterMs: number };
+  stream: { maxDurationMs: number };
+  embeddings: { batchSize: number; concurrency: number };
+}
+
+export function llmPolicyConfig(env: LlmEnvironment): LlmPolicyConfig {
+  return {
+    bulkhead: {
+      maxConcurrent: env.LLM_BULKHEAD_MAX_CONCURRENT,
+      maxQueued: env.LLM_BULKHEAD_MAX_QUEUED,
+      queueTimeoutMs: env.LLM_BULKHEAD_QUEUE_TIMEOUT_MS,
+    },
+    retry: {
+      maxAttempts: env.LLM_RETRY_MAX_ATTEMPTS,
+      baseDelayMs: env.LLM_RETRY_BASE_DELAY_MS,
+      maxDelayMs: env.LLM_RETRY_MAX_DELAY_MS,
+      budgetRatio: env.LLM_RETRY_BUDGET_RATIO,
+      budgetMinPerSecond: env.LLM_RETRY_BUDGET_MIN_PER_SECOND,
+    },
+    breaker: {
+      enabled: env.LLM_BREAKER_ENABLED,
+      minimumFailures: env.LLM_BREAKER_MIN_FAILURES,
+      failureRate: env.LLM_BREAKER_FAILURE_RATE,
+      windowMs: env.LLM_BREAKER_WINDOW_MS,
+      halfOpenAfterMs: env.LLM_BREAKER_HALF_OPEN_AFTER_MS,
+      successesToClose: env.LLM_BREAKER_SUCCESSES_TO_CLOSE,
+    },
+    timeout: {
+      multiplier: env.LLM_TIMEOUT_MULTIPLIER,
+      floorMs: env.LLM_TIMEOUT_FLOOR_MS,
+      ceilingMs: env.LLM_TIMEOUT_CEILING_MS,
+      defaultMs: env.LLM_TIMEOUT_DEFAULT_MS,
+      windowMs: env.LLM_TIMEOUT_WINDOW_MS,
+      minSamples: env.LLM_TIMEOUT_MIN_SAMPLES,
+    },
+    rateLimit: { defaultRetryAfterMs: env.LLM_RATE_LIMIT_DEFAULT_MS, maxRetryAfterMs: env.LLM_RATE_LIMIT_MAX_MS },
+    stream: { maxDurationMs: env.LLM_STREAM_MAX_DURATION_MS },
+    embeddings: { batchSize: env.LLM_EMBEDDING_BATCH_SIZE, concurrency: env.LLM_EMBEDDING_CONCURRENCY },
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Assigns the request id, and when the response is over (finished, so streams are timed whole,
+ * or its socket closed early: status 499, as nginx logs it) writes exactly one log line and one
+ * `http_server_request_duration_seconds` observation, both by route pattern, never the raw path.
+ * Also names the server span after the route (OTel's `{method} {http.route}`).
+ */
+import { context } from '@opentelemetry/api';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import type { Logger } from '../../telemetry/logger.ts';
+import { observeWithExemplar, type Metrics } from '../../telemetry/metrics.ts';
+import { activeTraceIds } from '../../telemetry/tracing.ts';
+import type { LeveeMiddleware } from '../state.ts';
+import { acceptRequestId } from './request-id.ts';
+
+export interface RequestTelemetryOptions {
+  logger: Logger;
+  metrics: Metrics;
+  /** Slower requests are logged at warn. */
+  slowMs: number;
+}
+
+export function requestTelemetry({ logger, metrics, slowMs }: RequestTelemetryOptions): LeveeMiddleware {
+  return async (ctx, next) => {
+    const startedAt = performance.now();
+    // Captured now: the line is written from a socket event, outside the request's trace context.
+    const traceIds = activeTraceIds();
+    const requestId = acceptRequestId(ctx.get('X-Request-Id'));
+    ctx.state.requestId = requestId;
+    ctx.set('X-Request-Id', requestId);
+
+    // 'close' follows 'finish' for every response, and comes alone when the client left first.
+    ctx.res.once('close', () => {
+      const finished = ctx.res.writableFinished;
+      const status = finished ? ctx.res.statusCode : 499;
+      const durationMs = performance.now() - startedAt;
+      const route = typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : undefined;
+      observeWithExemplar(
+        metrics.httpServerDuration,
+        { http_request_method: ctx.method, http_route: route ?? 'unmatched', http_response_status_code: status },
+        durationMs / 1000,
+        traceIds as Record<string, string> | undefined,
+      );
+
+      const error = ctx.state.error;
+      const line: Record<string, unknown> = {
+        request_id: requestId,
+        method: ctx.method,
+        route,
+        status,
+        duration_ms: Math.round(durationMs * 100) / 100,
+        ...traceIds,
+      };
+      if (error) line.error_code = error.code;
+      if (error && status >= 500) line.err = error.cause ?? error;
+      if (!finished) line.aborted = true;
+      if (logger.isLevelEnabled('debug')) line.req = { url: ctx.path, headers: ctx.req.headers };
+
+      if (status >= 500) logger.error(line, 'request failed');
+      else if (durationMs > slowMs) logger.warn(line, 'slow request');
+      else if (route?.startsWith('/health') || route === '/metrics') logger.debug(line, 'request');
+      else logger.info(line, 'request');
+    });
+
+    try {
+      await next();
+    } finally {
+      const rpc = getRPCMetadata(context.active());
+      if (rpc?.type === RPCType.HTTP && typeof ctx._matchedRoute === 'string') rpc.route = ctx._matchedRoute;
+    }
+  };
+}

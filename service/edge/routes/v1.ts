@@ -1,0 +1,42 @@
+/**
+ * The OpenAI-compatible API: chat completions (JSON and SSE), embeddings and models. Handlers
+ * only translate between Koa and the features; a streamed answer's status and headers go out
+ * with its first chunk, so earlier failures are ordinary HTTP errors.
+ */
+import { Readable } from 'node:stream';
+import type { Router } from '@koa/router';
+import type { LlmGateway } from '../../deps/llm/llm-gateway.ts';
+import { createChatCompletion } from '../../features/chat/create-chat-completion.ts';
+import { createEmbeddings, type EmbeddingsOptions } from '../../features/embeddings/create-embeddings.ts';
+import { listModels } from '../../features/models/list-models.ts';
+import type { RouteTools } from '../app.ts';
+import type { LeveeState } from '../state.ts';
+
+export interface V1Options {
+  llm: LlmGateway;
+  embeddings: EmbeddingsOptions;
+}
+
+export function v1Routes(router: Router<LeveeState>, tools: RouteTools, options: V1Options): void {
+  router.post('/v1/chat/completions', tools.json, async (ctx) => {
+    const result = await createChatCompletion(options.llm, ctx.state.body, { signal: ctx.state.deadline.signal, requestId: ctx.state.requestId });
+    if (result.kind === 'json') {
+      ctx.body = result.body;
+      return;
+    }
+    ctx.status = 200;
+    ctx.type = 'text/event-stream; charset=utf-8';
+    ctx.set('Cache-Control', 'no-cache');
+    // Proxies such as nginx must not buffer an event stream.
+    ctx.set('X-Accel-Buffering', 'no');
+    ctx.body = Readable.from(result.frames);
+  });
+
+  router.post('/v1/embeddings', tools.json, async (ctx) => {
+    ctx.body = await createEmbeddings(options.llm, ctx.state.body, ctx.state.deadline.signal, options.embeddings);
+  });
+
+  router.get('/v1/models', async (ctx) => {
+    ctx.body = await listModels(options.llm, ctx.state.deadline.signal);
+  });
+}

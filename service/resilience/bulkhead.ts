@@ -1,0 +1,117 @@
+/**
+ * Limits concurrent calls to a dependency, with a bounded queue whose callers wait at most
+ * min(remaining deadline, queue timeout). Cockatiel's bulkhead queues without a time limit and
+ * notices an abort only when a slot frees; this one gives up on time. A stream holds its slot for
+ * its whole life through `acquire()`.
+ */
+import { EventEmitter, type IDefaultPolicyContext, type IPolicy } from 'cockatiel';
+import { remainingMsOf } from './deadline.ts';
+import { SaturatedError } from './errors.ts';
+import { PolicyBase } from './policy-base.ts';
+
+export interface BulkheadOptions {
+  dependency: string;
+  /** Calls (streams included, for their whole life) running at once. */
+  maxConcurrent: number;
+  /** Calls waiting for a slot; beyond that, rejected at once. */
+  maxQueued: number;
+  /** The longest a queued call waits, deadline permitting. */
+  queueTimeoutMs: number;
+  /** Retry-After suggested to rejected callers. */
+  retryAfterMs: number;
+}
+
+interface Waiter {
+  grant: () => void;
+  fail: (error: unknown) => void;
+}
+
+/** A held slot; release exactly once. */
+export interface BulkheadLease {
+  release(): void;
+}
+
+export class Bulkhead extends PolicyBase implements IPolicy {
+  readonly #options: BulkheadOptions;
+  readonly #queue: Waiter[] = [];
+  readonly #rejections = new EventEmitter<SaturatedError>();
+  /** Fires for every call refused (queue full or waited too long). */
+  readonly onReject = this.#rejections.addListener;
+  #active = 0;
+
+  constructor(options: BulkheadOptions) {
+    super();
+    this.#options = options;
+  }
+
+  get active(): number {
+    return this.#active;
+  }
+  get queued(): number {
+    return this.#queue.length;
+  }
+  get capacity(): number {
+    return this.#options.maxConcurrent;
+  }
+
+  async execute<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal = new AbortController().signal): Promise<T> {
+    const lease = await this.acquire(signal);
+    try {
+      return await this.observe(() => fn({ signal }));
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** Waits for a slot (bounded) and returns it; the caller releases it when its work truly ends. */
+  acquire(signal: AbortSignal): Promise<BulkheadLease> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    if (this.#active < this.#options.maxConcurrent) {
+      this.#active += 1;
+      return Promise.resolve(this.#lease());
+    }
+    if (this.#queue.length >= this.#options.maxQueued) return Promise.reject(this.#reject('queue_full'));
+    return new Promise<BulkheadLease>((resolve, reject) => {
+      const waitMs = Math.min(this.#options.queueTimeoutMs, remainingMsOf(signal));
+      const settle = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        const index = this.#queue.indexOf(waiter);
+        if (index >= 0) this.#queue.splice(index, 1);
+      };
+      const waiter: Waiter = {
+        grant: () => {
+          settle();
+          this.#active += 1;
+          resolve(this.#lease());
+        },
+        fail: (error) => {
+          settle();
+          reject(error);
+        },
+      };
+      const onAbort = () => waiter.fail(signal.reason);
+      const timer = setTimeout(() => waiter.fail(this.#reject('queue_timeout')), waitMs);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#queue.push(waiter);
+    });
+  }
+
+  #lease(): BulkheadLease {
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#active -= 1;
+        this.#queue[0]?.grant();
+      },
+    };
+  }
+
+  #reject(reason: SaturatedError['reason']): SaturatedError {
+    const error = new SaturatedError(this.#options.dependency, this.#options.maxConcurrent, this.#options.maxQueued, reason, this.#options.retryAfterMs);
+    this.#rejections.emit(error);
+    return error;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Decides when a closed circuit opens: within the window there must be at least `minimumFailures`
+ * failures AND a failure rate of at least `failureRateThreshold`, so a busy dependency is not
+ * tripped by a handful of errors and a quiet one is not tripped by one bad call in two.
+ * A cockatiel IBreaker, so it could also drive cockatiel's own CircuitBreakerPolicy.
+ */
+import { CircuitState, type IBreaker } from 'cockatiel';
+import { SlidingWindow } from './sliding-window.ts';
+
+export interface CountAndRateBreakerOptions {
+  /** Failures needed in the window before the rate matters (seed: 5). */
+  minimumFailures: number;
+  /** Failure share of counted attempts that opens the circuit, 0..1 (0.5). */
+  failureRateThreshold: number;
+  /** The window the counts cover, in ms (seed: 120 000). */
+  windowMs: number;
+}
+
+export class CountAndRateBreaker implements IBreaker {
+  readonly #options: CountAndRateBreakerOptions;
+  readonly #window: SlidingWindow<'failures' | 'successes'>;
+
+  constructor(options: CountAndRateBreakerOptions) {
+    this.#options = options;
+    // Twelve buckets: the window slides in steps of a twelfth (10 s for 120 s).
+    this.#window = new SlidingWindow({ windowMs: options.windowMs, bucketMs: Math.max(1, options.windowMs / 12), keys: ['failures', 'successes'] });
+  }
+
+  get state(): { failures: number; successes: number } {
+    return this.counts();
+  }
+
+  set state(_value: unknown) {
+    // Counts are not restored from snapshots: a restarted replica starts a fresh window.
+  }
+
+  counts(): { failures: number; successes: number } {
+    return { failures: this.#window.total('failures'), successes: this.#window.total('successes') };
+  }
+
+  success(state: CircuitState): void {
+    if (state === CircuitState.HalfOpen) this.#window.clear();
+    this.#window.add('successes');
+  }
+
+  failure(state: CircuitState): boolean {
+    this.#window.add('failures');
+    if (state !== CircuitState.Closed) return true;
+    const { failures, successes } = this.counts();
+    return failures >= this.#options.minimumFailures && failures / (failures + successes) >= this.#options.failureRateThreshold;
+  }
+
+  /** Forgets the window, as on a manual reset. */
+  clear(): void {
+    this.#window.clear();
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Turns the policies' events into metrics, span events on the active call span, and log lines
+ * for the decisions an SRE must be able to find (breaker transitions, rate limiting). Gauges that
+ * follow the clock (bulkhead load, gate closure, adaptive timeouts) are refreshed at each scrape.
+ */
+import { trace } from '@opentelemetry/api';
+import type { Logger } from '../telemetry/logger.ts';
+import type { Metrics } from '../telemetry/metrics.ts';
+import { SPAN_EVENT } from '../telemetry/names.ts';
+import type { AdaptiveTimeout } from './adaptive-timeout.ts';
+import { BREAKER_STATES, type BreakerState } from './circuit-breaker.ts';
+import type { DependencyPolicies } from './dependency-policies.ts';
+import { OUTCOMES } from './outcomes.ts';
+import type { GiveUpReason } from './retry.ts';
+
+const RETRY_REASONS = ['timeout', 'connection_error', 'http_5xx', 'http_429', 'rate_limited', 'error'];
+const GIVE_UP_REASONS: readonly GiveUpReason[] = ['not_retryable', 'attempts_exhausted', 'deadline', 'budget_exhausted'];
+const TRANSITIONS: ReadonlyArray<[BreakerState, BreakerState]> = [
+  ['closed', 'open'],
+  ['open', 'half_open'],
+  ['half_open', 'closed'],
+  ['half_open', 'open'],
+];
+
+export function bridgeTelemetry<Operation extends string>(policies: DependencyPolicies<Operation>, metrics: Metrics, logger: Logger): void {
+  const { dependency, breaker, bulkhead, gate, retries } = policies;
+  const activeSpan = () => trace.getActiveSpan();
+  initialiseSeries(policies, metrics);
+
+  const showBreakerState = (state: BreakerState) => {
+    for (const candidate of BREAKER_STATES) metrics.breakerState.set({ dependency, state: candidate }, candidate === state ? 1 : 0);
+  };
+  showBreakerState(breaker.state);
+  breaker.onStateChange(({ from, to, reason }) => {
+    showBreakerState(to);
+    metrics.breakerTransitions.inc({ dependency, from, to });
+    activeSpan()?.addEvent(SPAN_EVENT.breakerTransition, { 'levee.dependency': dependency, from, to, reason });
+    const line = { dependency, from, to, reason, half_open_in_ms: breaker.msUntilHalfOpen() };
+    if (to === 'open' || to === 'isolated') logger.warn(line, 'circuit breaker opened');
+    else logger.info(line, 'circuit breaker state changed');
+  });
+  breaker.onReject((error) => {
+    metrics.breakerRejected.inc({ dependency, state: error.state });
+    activeSpan()?.addEvent(SPAN_EVENT.breakerRejected, { state: error.state, retry_after_ms: Math.round(error.retryAfterMs) });
+  });
+
+  bulkhead.onReject((error) => {
+    metrics.bulkheadRejected.inc({ dependency, reason: error.reason });
+    activeSpan()?.addEvent(SPAN_EVENT.bulkheadRejected, { reason: error.reason });
+  });
+
+  gate.onClose(({ until, status }) => {
+    logger.warn({ dependency, status, rate_limited_for_ms: Math.max(0, until - Date.now()) }, 'dependency rate-limited us');
+  });
+  gate.onReject((error) => {
+    metrics.rateLimitRejected.inc({ dependency });
+    activeSpan()?.addEvent(SPAN_EVENT.rateLimited, { retry_after_ms: Math.round(error.retryAfterMs) });
+  });
+
+  for (const [operation, retry] of retries) {
+    retry.onRetry(({ attempt, delayMs, reason }) => {
+      metrics.retries.inc({ dependency, operation, reason });
+      activeSpan()?.addEvent(SPAN_EVENT.retry, { attempt, delay_ms: Math.round(delayMs), reason });
+    });
+    retry.onGiveUp(({ reason, attempts, classification }) => {
+      metrics.retryGiveUps.inc({ dependency, operation, reason });
+      if (reason === 'budget_exhausted') metrics.retryBudgetExhausted.inc({ dependency });
+      activeSpan()?.addEvent(SPAN_EVENT.retryGiveUp, { reason, attempts, error_type: classification.errorType });
+    });
+  }
+
+  metrics.refreshers.add(() => {
+    metrics.bulkheadActive.set({ dependency }, bulkhead.active);
+    metrics.bulkheadQueued.set({ dependency }, bulkhead.queued);
+    metrics.bulkheadCapacity.set({ dependency }, bulkhead.capacity);
+    metrics.rateLimitedFor.set({ dependency }, gate.remainingMs() / 1000);
+    showBreakerState(breaker.state);
+    const timeoutsByOperation: Array<[string, AdaptiveTimeout]> = [...policies.timeouts];
+    if (policies.idleTimeout) timeoutsByOperation.push(['stream_idle', policies.idleTimeout]);
+    for (const [operation, timeouts] of timeoutsByOperation) {
+      for (const [model, policy] of timeouts.entries()) {
+        const { timeoutMs, p95Ms } = policy.tracker.current();
+        metrics.adaptiveTimeout.set({ dependency, operation, model }, timeoutMs / 1000);
+        metrics.observedP95.set({ dependency, operation, model }, p95Ms / 1000);
+      }
+    }
+  });
+}
+
+/** Every label value we know of starts at 0, so rates and alerts work before the first event. */
+function initialiseSeries<Operation extends string>(policies: DependencyPolicies<Operation>, metrics: Metrics): void {
+  const { dependency } = policies;
+  for (const operation of policies.timeouts.keys()) {
+    for (const outcome of OUTCOMES) {
+      metrics.dependencyCalls.inc({ dependency, operation, outcome }, 0);
+      metrics.dependencyAttempts.inc({ dependency, operation, outcome }, 0);
+    }
+    for (const reason of RETRY_REASONS) metrics.retries.inc({ dependency, operation, reason }, 0);
+    for (const reason of GIVE_UP_REASONS) metrics.retryGiveUps.inc({ dependency, operation, reason }, 0);
+  }
+  for (const [from, to] of TRANSITIONS) metrics.breakerTransitions.inc({ dependency, from, to }, 0);
+  for (const state of ['open', 'half_open', 'isolated']) metrics.breakerRejected.inc({ dependency, state }, 0);
+  for (const reason of ['queue_full', 'queue_timeout']) metrics.bulkheadRejected.inc({ dependency, reason }, 0);
+  metrics.retryBudgetExhausted.inc({ dependency }, 0);
+  metrics.rateLimitRejected.inc({ dependency }, 0);
+}

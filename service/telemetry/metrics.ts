@@ -1,0 +1,156 @@
+/**
+ * Levee's Prometheus metrics (prom-client), one registry per process. Known label values are
+ * initialised at 0 where they are registered, so dashboards and alerts see series before the
+ * first event. Latency histograms carry trace-id exemplars, visible when scraped as OpenMetrics.
+ */
+import client from 'prom-client';
+import { DEPENDENCY_DURATION_BUCKETS, HTTP_DURATION_BUCKETS, LABEL, METRIC, TOKEN_BUCKETS } from './names.ts';
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+export function createMetrics() {
+  const registry = new client.Registry();
+  // Exemplars are only rendered by an OpenMetrics registry; MetricsExposition switches per scrape.
+  registry.setContentType(client.Registry.OPENMETRICS_CONTENT_TYPE as never);
+  client.collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  return {
+    registry,
+    /** Run before each scrape to bring clock-driven gauges up to date. */
+    refreshers: new Set<() => void>(),
+    httpServerDuration: new client.Histogram({
+      name: METRIC.httpServerDuration,
+      help: 'Duration of inbound HTTP requests, by route pattern (never the raw path).',
+      labelNames: [LABEL.method, LABEL.route, LABEL.status],
+      buckets: HTTP_DURATION_BUCKETS,
+      enableExemplars: true,
+      registers,
+    }),
+    dependencyCalls: new client.Counter({
+      name: METRIC.dependencyCalls,
+      help: 'Logical dependency calls (all attempts together), by final outcome.',
+      labelNames: [LABEL.dependency, LABEL.operation, LABEL.outcome],
+      registers,
+    }),
+    dependencyAttempts: new client.Counter({
+      name: METRIC.dependencyAttempts,
+      help: 'Attempts that reached a dependency (or its attempt timeout), by outcome.',
+      labelNames: [LABEL.dependency, LABEL.operation, LABEL.outcome],
+      registers,
+    }),
+    dependencyCallDuration: new client.Histogram({
+      name: METRIC.dependencyCallDuration,
+      help: 'Duration of logical dependency calls, retries and waits included.',
+      labelNames: [LABEL.dependency, LABEL.operation, LABEL.outcome],
+      buckets: DEPENDENCY_DURATION_BUCKETS,
+      enableExemplars: true,
+      registers,
+    }),
+    dependencyAttemptDuration: new client.Histogram({
+      name: METRIC.dependencyAttemptDuration,
+      help: 'Duration of single attempts (for streams: until the first chunk).',
+      labelNames: [LABEL.dependency, LABEL.operation, LABEL.outcome],
+      buckets: DEPENDENCY_DURATION_BUCKETS,
+      enableExemplars: true,
+      registers,
+    }),
+    retries: new client.Counter({
+      name: METRIC.retries,
+      help: 'Retries scheduled, by the failure that caused them.',
+      labelNames: [LABEL.dependency, LABEL.operation, LABEL.reason],
+      registers,
+    }),
+    retryGiveUps: new client.Counter({
+      name: METRIC.retryGiveUps,
+      help: 'Failed calls not retried (again), by why: not_retryable, attempts_exhausted, deadline, budget_exhausted.',
+      labelNames: [LABEL.dependency, LABEL.operation, LABEL.reason],
+      registers,
+    }),
+    retryBudgetExhausted: new client.Counter({
+      name: METRIC.retryBudgetExhausted,
+      help: 'Retries refused because the dependency retry budget was spent.',
+      labelNames: [LABEL.dependency],
+      registers,
+    }),
+    breakerState: new client.Gauge({
+      name: METRIC.breakerState,
+      help: 'Circuit breaker state: exactly one of closed, open, half_open, isolated is 1 per dependency.',
+      labelNames: [LABEL.dependency, LABEL.state],
+      registers,
+    }),
+    breakerTransitions: new client.Counter({
+      name: METRIC.breakerTransitions,
+      help: 'Circuit breaker state changes.',
+      labelNames: [LABEL.dependency, LABEL.from, LABEL.to],
+      registers,
+    }),
+    breakerRejected: new client.Counter({
+      name: METRIC.breakerRejected,
+      help: 'Calls refused by an open, half-open (probe busy) or isolated breaker without trying.',
+      labelNames: [LABEL.dependency, LABEL.state],
+      registers,
+    }),
+    bulkheadActive: new client.Gauge({ name: METRIC.bulkheadActive, help: 'Calls holding a bulkhead slot (streams for their whole life).', labelNames: [LABEL.dependency], registers }),
+    bulkheadQueued: new client.Gauge({ name: METRIC.bulkheadQueued, help: 'Calls waiting for a bulkhead slot.', labelNames: [LABEL.dependency], registers }),
+    bulkheadCapacity: new client.Gauge({ name: METRIC.bulkheadCapacity, help: 'Bulkhead slots.', labelNames: [LABEL.dependency], registers }),
+    bulkheadRejected: new client.Counter({
+      name: METRIC.bulkheadRejected,
+      help: 'Calls refused by a full bulkhead: queue_full or queue_timeout.',
+      labelNames: [LABEL.dependency, LABEL.reason],
+      registers,
+    }),
+    adaptiveTimeout: new client.Gauge({
+      name: METRIC.adaptiveTimeout,
+      help: 'Current adaptive attempt timeout.',
+      labelNames: [LABEL.dependency, LABEL.operation, LABEL.model],
+      registers,
+    }),
+    observedP95: new client.Gauge({
+      name: METRIC.observedP95,
+      help: 'Live P95 latency of successful attempts the adaptive timeout is derived from (0 before enough samples).',
+      labelNames: [LABEL.dependency, LABEL.operation, LABEL.model],
+      registers,
+    }),
+    rateLimitedFor: new client.Gauge({
+      name: METRIC.rateLimitedFor,
+      help: 'Seconds until the dependency accepts calls again after a 429 or 503 with Retry-After (0 when open).',
+      labelNames: [LABEL.dependency],
+      registers,
+    }),
+    rateLimitRejected: new client.Counter({
+      name: METRIC.rateLimitRejected,
+      help: 'Calls answered at once because the rate-limit gate outlasted their deadline.',
+      labelNames: [LABEL.dependency],
+      registers,
+    }),
+    tokenUsage: new client.Histogram({
+      name: METRIC.tokenUsage,
+      help: 'Tokens per LLM call (OTel gen_ai.client.token.usage), input and output.',
+      labelNames: [LABEL.genAiOperation, LABEL.model, LABEL.tokenType],
+      buckets: TOKEN_BUCKETS,
+      registers,
+    }),
+    timeToFirstToken: new client.Histogram({
+      name: METRIC.timeToFirstToken,
+      help: 'Time from the start of a streaming call to its first content chunk.',
+      labelNames: [LABEL.model],
+      buckets: DEPENDENCY_DURATION_BUCKETS,
+      enableExemplars: true,
+      registers,
+    }),
+  };
+}
+
+/**
+ * Observes a histogram that has exemplars enabled, attaching the trace id when there is one.
+ * (prom-client types exemplar labels as the metric's own labels; they are free-form.)
+ */
+export function observeWithExemplar<Label extends string>(
+  histogram: client.Histogram<Label>,
+  labels: Partial<Record<Label, string | number>>,
+  value: number,
+  exemplar: Record<string, string> | undefined,
+): void {
+  histogram.observe({ labels, value, exemplarLabels: (exemplar ?? {}) as never });
+}
