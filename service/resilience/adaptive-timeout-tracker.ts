@@ -68,8 +68,12 @@ export class AdaptiveTimeoutTracker {
     this.#window.record(timeoutMs);
     this.#consecutiveTimeouts += 1;
     if (this.#consecutiveTimeouts >= this.#options.escalateAfterTimeouts) {
-      this.#escalatedMs = Math.min(this.#options.ceilingMs, timeoutMs * this.#options.escalationFactor);
-      this.#escalatedAt = Date.now();
+      // Never lower a fresh escalation: attempts started under an older, shorter timeout keep
+      // timing out after the escalation and must not pull it back down.
+      const now = Date.now();
+      const fresh = now - this.#escalatedAt < this.#options.windowMs ? this.#escalatedMs : 0;
+      this.#escalatedMs = Math.max(fresh, Math.min(this.#options.ceilingMs, timeoutMs * this.#options.escalationFactor));
+      this.#escalatedAt = now;
       this.#consecutiveTimeouts = 0;
       this.#cachedAt = Number.NEGATIVE_INFINITY;
     }
