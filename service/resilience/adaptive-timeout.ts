@@ -32,7 +32,7 @@ export class AdaptiveTimeout {
   forKey(key: string): AdaptiveTimeoutPolicy {
     let policy = this.#policies.get(key);
     if (!policy) {
-      if (this.#policies.size >= MAX_KEYS) return this.forKey(OVERFLOW_KEY);
+      if (this.#policies.size >= MAX_KEYS && key !== OVERFLOW_KEY) return this.forKey(OVERFLOW_KEY);
       policy = new AdaptiveTimeoutPolicy(key, new AdaptiveTimeoutTracker(this.#options));
       this.#policies.set(key, policy);
     }
