@@ -55,18 +55,8 @@ export class LlmGateway {
     this.#options = options;
   }
 
-  async chatCompletion(request: LlmRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
-    const model = this.#options.catalog.labelFor(request.model);
-    try {
-      const body = await this.#options.calls.run(this.#spec('chat', model, '/chat/completions'), signal, ({ signal: attemptSignal, span }) =>
-        this.#options.client.postJson<Record<string, unknown>>('/chat/completions', request, attemptSignal, span),
-      );
-      this.#options.catalog.learn(request.model);
-      this.#recordUsage('chat', model, body.usage as Usage | undefined);
-      return body;
-    } catch (error) {
-      throw llmFailureToLevee(error);
-    }
+  chatCompletion(request: LlmRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
+    return this.#postJson('chat', '/chat/completions', request, signal);
   }
 
   /**
@@ -108,14 +98,19 @@ export class LlmGateway {
     return { first, rest: this.#rest(reader, model, opened.lease, started, signal) };
   }
 
-  async embeddings(request: LlmRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
+  embeddings(request: LlmRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
+    return this.#postJson('embeddings', '/embeddings', request, signal);
+  }
+
+  /** One JSON call under the policies; teaches the catalog the model and records token usage. */
+  async #postJson(operation: 'chat' | 'embeddings', path: string, request: LlmRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
     const model = this.#options.catalog.labelFor(request.model);
     try {
-      const body = await this.#options.calls.run(this.#spec('embeddings', model, '/embeddings'), signal, ({ signal: attemptSignal, span }) =>
-        this.#options.client.postJson<Record<string, unknown>>('/embeddings', request, attemptSignal, span),
+      const body = await this.#options.calls.run(this.#spec(operation, model, path), signal, ({ signal: attemptSignal, span }) =>
+        this.#options.client.postJson<Record<string, unknown>>(path, request, attemptSignal, span),
       );
       this.#options.catalog.learn(request.model);
-      this.#recordUsage('embeddings', model, body.usage as Usage | undefined);
+      this.#recordUsage(operation, model, body.usage as Usage | undefined);
       return body;
     } catch (error) {
       throw llmFailureToLevee(error);
