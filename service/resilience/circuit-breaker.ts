@@ -84,9 +84,9 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
     }
   }
 
-  /** A failure seen outside execute (a stream that broke after its first chunk). */
+  /** A failure counted while closed; also for failures seen outside execute (a stream that broke after its first chunk). */
   recordFailure(): void {
-    if (this.#state === 'closed' && this.#options.breaker.failure(CircuitState.Closed)) this.#open('failures');
+    if (this.#options.breaker.failure(CircuitState.Closed) && this.#state === 'closed') this.#open('failures');
   }
 
   /** Admin: close and forget the window. */
@@ -99,16 +99,6 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
   /** Admin: hold the circuit open until reset. */
   isolate(): void {
     this.#transition('isolated', 'isolate');
-  }
-
-  /** Applies a state decided elsewhere (a peer replica through shared state), without side effects there. */
-  applyRemote(state: BreakerState, openedAt: number, reason: string): void {
-    if (state === 'open') this.#openedAt = openedAt;
-    this.#transition(state, reason);
-  }
-
-  get openedAt(): number {
-    return this.#openedAt;
   }
 
   /** For health and admin output. */
@@ -132,9 +122,7 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
       this.#options.breaker.success(CircuitState.Closed);
       return value;
     } catch (error) {
-      if (this.#options.countsAsFailure(error, signal) && this.#options.breaker.failure(CircuitState.Closed) && this.#state === 'closed') {
-        this.#open('failures');
-      }
+      if (this.#options.countsAsFailure(error, signal)) this.recordFailure();
       throw error;
     }
   }

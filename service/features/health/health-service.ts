@@ -43,7 +43,6 @@ export interface HealthServiceOptions {
 
 export class HealthService {
   readonly #checks = new Map<string, HealthCheck>();
-  readonly #lastResults = new Map<string, CheckResult>();
   readonly #inFlight = new Map<string, Promise<CheckResult>>();
   readonly #options: HealthServiceOptions;
   readonly #eventLoopDelay: ReturnType<typeof monitorEventLoopDelay>;
@@ -86,9 +85,7 @@ export class HealthService {
   /** Ready when serving and every prerequisite passes its check. */
   async readiness(): Promise<{ ready: boolean; phase: Phase; failing: string[] }> {
     const prerequisites = [...this.#checks.values()].filter((check) => check.kind === 'prerequisite');
-    const results = await Promise.all(prerequisites.map((check) => this.#run(check)));
-    const failing = results.flatMap((result, index) => (result.status === 'down' ? [prerequisites[index]!.name] : []));
-    return { ready: this.#phase === 'serving' && failing.length === 0, phase: this.#phase, failing };
+    return this.#readinessFrom(prerequisites, await Promise.all(prerequisites.map((check) => this.#run(check))));
   }
 
   /** Every check, run now (concurrent probes share one run per check). */
@@ -96,24 +93,25 @@ export class HealthService {
     const checks = [...this.#checks.values()];
     const results = await Promise.all(checks.map((check) => this.#run(check)));
     const byName = Object.fromEntries(checks.map((check, index) => [check.name, results[index]!]));
-    const readiness = await this.readiness();
+    const { ready } = this.#readinessFrom(checks, results);
     const anyDegraded = results.some((result) => result.status !== 'ok');
     return {
       ...this.summary(),
-      status: readiness.ready ? (anyDegraded ? 'degraded' : 'ok') : this.#phase === 'serving' ? 'down' : this.#phase,
-      ready: readiness.ready,
+      status: ready ? (anyDegraded ? 'degraded' : 'ok') : this.#phase === 'serving' ? 'down' : this.#phase,
+      ready,
       checks: byName,
       process: this.#processStats(),
     };
   }
 
-  /** The last result per check, without running anything. */
-  lastResults(): ReadonlyMap<string, CheckResult> {
-    return this.#lastResults;
-  }
-
   close(): void {
     this.#eventLoopDelay.disable();
+  }
+
+  /** Readiness from results already in hand: only prerequisites that are down count. */
+  #readinessFrom(checks: readonly HealthCheck[], results: readonly CheckResult[]) {
+    const failing = checks.flatMap((check, index) => (check.kind === 'prerequisite' && results[index]!.status === 'down' ? [check.name] : []));
+    return { ready: this.#phase === 'serving' && failing.length === 0, phase: this.#phase, failing };
   }
 
   #run(check: HealthCheck): Promise<CheckResult> {
@@ -144,7 +142,6 @@ export class HealthService {
     } finally {
       clearTimeout(timer);
     }
-    this.#lastResults.set(check.name, result);
     return result;
   }
 
