@@ -7,6 +7,7 @@ import { inspect } from 'node:util';
 import { z } from 'zod';
 import { flag, integer, url } from './config/env-parsers.ts';
 import { llmEnvironment, llmPolicyConfig, type LlmPolicyConfig } from './config/llm.ts';
+import { sharedStateConfig, sharedStateEnvironment, type QuotaConfig, type RateLimitConfig, type SharedStateConfig } from './config/shared-state.ts';
 
 /** Holds a secret so that logging, JSON or inspecting the config can never print it. */
 export class Secret {
@@ -84,6 +85,7 @@ const environmentSchema = z.object({
   /** Serve /metrics on this port instead of the public one. */
   METRICS_PORT: integer({ min: 1, max: 65535 }).optional(),
   ...llmEnvironment,
+  ...sharedStateEnvironment,
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -104,7 +106,7 @@ export interface Config {
   requests: { timeoutMs: number; slowMs: number };
   shutdown: { drainDelayMs: number; graceMs: number };
   health: { checkTimeoutMs: number };
-  llm: { baseUrl: string | undefined; apiKey: Secret | undefined; policies: LlmPolicyConfig };
+  llm: { baseUrl: string | undefined; apiKey: Secret | undefined; policies: LlmPolicyConfig; quota: QuotaConfig };
   /** Unset: /metrics is served on the public port. */
   metricsPort: number | undefined;
   databaseUrl: Secret | undefined;
@@ -112,6 +114,8 @@ export interface Config {
   adminToken: Secret | undefined;
   apiKeys: Secret | undefined;
   apiKeysFile: string | undefined;
+  sharedState: SharedStateConfig;
+  rateLimits: RateLimitConfig;
 }
 
 /** Thrown with every problem at once; its message is safe to print. */
@@ -154,6 +158,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const env = parsed.data;
   const standIns = productionStandInProblems(env);
   if (standIns.length > 0) throw new ConfigError(standIns);
+  const shared = sharedStateConfig(env);
 
   return {
     environment: env.LEVEE_ENV,
@@ -169,12 +174,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     requests: { timeoutMs: env.REQUEST_TIMEOUT_MS, slowMs: env.SLOW_REQUEST_MS },
     shutdown: { drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS, graceMs: env.SHUTDOWN_GRACE_MS },
     health: { checkTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS },
-    llm: { baseUrl: env.LLM_BASE_URL, apiKey: secret(env.LLM_API_KEY), policies: llmPolicyConfig(env) },
+    llm: { baseUrl: env.LLM_BASE_URL, apiKey: secret(env.LLM_API_KEY), policies: llmPolicyConfig(env), quota: shared.llmQuota },
     metricsPort: env.METRICS_PORT,
     databaseUrl: secret(env.DATABASE_URL),
     redisUrl: secret(env.REDIS_URL),
     adminToken: secret(env.ADMIN_TOKEN),
     apiKeys: secret(env.API_KEYS),
     apiKeysFile: env.API_KEYS_FILE,
+    sharedState: shared.sharedState,
+    rateLimits: shared.rateLimits,
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { ClientClosedRequestError, DeadlineExceededError } from './resilience/deadline.ts';
-import { AttemptTimeoutError, OpenCircuitError, RateLimitedError, SaturatedError } from './resilience/errors.ts';
+import { AttemptTimeoutError, OpenCircuitError, QuotaExhaustedError, RateLimitedError, SaturatedError } from './resilience/errors.ts';
 
 export type OpenAIErrorType =
   | 'invalid_request_error'
@@ -40,6 +40,8 @@ export const ERROR_TABLE = {
   dependency_saturated: { status: 503, type: 'api_error', retryable: true },
   /** The provider rate-limits us for longer than this request can wait. */
   upstream_rate_limited: { status: 429, type: 'rate_limit_error', retryable: true },
+  /** Levee's own outgoing quota for the provider (shared by the fleet) is spent; the provider was not called. */
+  upstream_quota_exhausted: { status: 429, type: 'rate_limit_error', retryable: true },
   /** The provider kept failing (5xx, connection errors) after our retries. */
   upstream_error: { status: 502, type: 'api_error', retryable: true },
   /** Every attempt ran past its timeout. */
@@ -217,6 +219,12 @@ export function toLeveeError(error: unknown): LeveeError {
   if (error instanceof RateLimitedError) {
     const code = error.status === 503 ? 'dependency_unavailable' : 'upstream_rate_limited';
     return new LeveeError(code, `The ${error.dependency} dependency asked us to wait; retry after the given time.`, {
+      cause: error,
+      headers: retryAfterHeader(error.retryAfterMs),
+    });
+  }
+  if (error instanceof QuotaExhaustedError) {
+    return new LeveeError('upstream_quota_exhausted', `The ${error.dependency} ${error.quota} quota is spent; retry after the given time.`, {
       cause: error,
       headers: retryAfterHeader(error.retryAfterMs),
     });

@@ -6,6 +6,7 @@ import packageJson from '../package.json' with { type: 'json' };
 import { startSimulator } from '../simulator/server.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLlmDependency } from './deps/llm/llm-dependency.ts';
+import { RedisDependency } from './deps/redis/redis-dependency.ts';
 import { createApp, type RouteModule } from './edge/app.ts';
 import { startHttpServer, type RunningServer } from './edge/http-server.ts';
 import { HealthService } from './features/health/health-service.ts';
@@ -28,12 +29,16 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
   const exposition = new MetricsExposition(metrics);
   const closeables: Closeable[] = [];
 
+  const redis = await connectRedis(config, metrics, logger);
+  if (redis) closeables.push({ name: 'redis', close: () => redis.close() });
+
   const upstream = await resolveUpstream(config, logger, closeables);
   const llm = createLlmDependency({ ...upstream, policies: config.llm.policies, metrics, logger });
   closeables.unshift({ name: 'llm', close: llm.close });
 
   const health = new HealthService({ checkTimeoutMs: config.health.checkTimeoutMs, version: packageJson.version });
   health.register(llm.health);
+  if (redis) health.register(redis.health());
   closeables.push({ name: 'health', close: () => health.close() });
 
   const app = createApp({
@@ -61,6 +66,14 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
   health.markServing();
   logger.info({ host: server.host, port: server.port, environment: config.environment }, 'listening');
   return server;
+}
+
+/** Redis when REDIS_URL is set; a Redis that is down at start-up is waited for briefly, then used once it is back. */
+async function connectRedis(config: Config, metrics: ReturnType<typeof createMetrics>, logger: Logger): Promise<RedisDependency | undefined> {
+  if (!config.redisUrl) return undefined;
+  const redis = new RedisDependency({ url: config.redisUrl.reveal(), config: config.sharedState, metrics, logger });
+  await redis.connect(2_000);
+  return redis;
 }
 
 /** The configured provider, or the embedded simulator on a loopback port when none is. */
@@ -101,6 +114,7 @@ function logEmbeddedStandIns(logger: Logger, config: Config): void {
   if (!config.apiKeys && !config.apiKeysFile) {
     logger.warn('API_KEYS unset: /v1 is open to anyone who can reach this port');
   }
+  if (!config.redisUrl) logger.info('REDIS_URL unset: breakers, rate limits and quotas are kept by this replica alone');
   if (!config.adminToken) logger.info('ADMIN_TOKEN unset: /admin routes are disabled');
   if (config.environment === 'production' && config.allowEmbeddedInProduction) {
     logger.warn('ALLOW_EMBEDDED_IN_PRODUCTION=true: production is allowed to run on embedded stand-ins');

@@ -89,11 +89,11 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
     if (this.#options.breaker.failure(CircuitState.Closed) && this.#state === 'closed') this.#open('failures');
   }
 
-  /** Admin: close and forget the window. */
-  reset(): void {
+  /** Close and forget the window: an admin reset, or proof the dependency is back (`reconnected`). */
+  reset(reason = 'reset'): void {
     this.#probeInFlight = false;
     (this.#options.breaker as { clear?: () => void }).clear?.();
-    this.#transition('closed', 'reset');
+    this.#transition('closed', reason);
   }
 
   /** Admin: hold the circuit open until reset. */

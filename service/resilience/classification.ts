@@ -5,7 +5,7 @@
  */
 import { isBrokenCircuitError, isBulkheadRejectedError } from 'cockatiel';
 import { ClientClosedRequestError, DeadlineExceededError } from './deadline.ts';
-import { AttemptTimeoutError, RateLimitedError } from './errors.ts';
+import { AttemptTimeoutError, QuotaExhaustedError, RateLimitedError } from './errors.ts';
 
 export type RetryClass = 'transient' | 'rate_limited' | 'permanent' | 'never';
 export type BreakerVerdict = 'failure' | 'ignore';
@@ -38,5 +38,6 @@ export function classifyFailure(error: unknown, callerSignal: AbortSignal, class
   if (isBrokenCircuitError(error)) return { ...NEVER_RETRY_IGNORE, errorType: 'circuit_open' };
   if (isBulkheadRejectedError(error)) return { ...NEVER_RETRY_IGNORE, errorType: 'bulkhead_rejected' };
   if (error instanceof RateLimitedError) return { ...NEVER_RETRY_IGNORE, errorType: 'rate_limited' };
+  if (error instanceof QuotaExhaustedError) return { ...NEVER_RETRY_IGNORE, errorType: 'quota_exhausted' };
   return classify(error);
 }

@@ -48,6 +48,21 @@ export class RateLimitedError extends Error {
   }
 }
 
+/** The fleet's outgoing quota for a dependency is spent for longer than the caller can wait. */
+export class QuotaExhaustedError extends Error {
+  readonly dependency: string;
+  /** Which quota: requests per minute, concurrent requests, or tokens per minute. */
+  readonly quota: 'requests' | 'concurrent' | 'tokens';
+  readonly retryAfterMs: number;
+  constructor(dependency: string, quota: QuotaExhaustedError['quota'], retryAfterMs: number) {
+    super(`${dependency} ${quota} quota exhausted for another ${Math.ceil(retryAfterMs)} ms`);
+    this.name = 'QuotaExhaustedError';
+    this.dependency = dependency;
+    this.quota = quota;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
 /** One attempt ran past its (adaptive) timeout and was cut. */
 export class AttemptTimeoutError extends Error {
   readonly timeoutMs: number;

@@ -139,6 +139,43 @@ export function createMetrics() {
       enableExemplars: true,
       registers,
     }),
+    sharedStateDegraded: new client.Gauge({
+      name: METRIC.sharedStateDegraded,
+      help: '1 while a shared-state feature (circuit_breakers, rate_limits, quotas) runs on local state because Redis is unreachable; 0 when shared or when no REDIS_URL is set.',
+      labelNames: [LABEL.feature],
+      registers,
+    }),
+    sharedStateFallbacks: new client.Counter({
+      name: METRIC.sharedStateFallbacks,
+      help: 'Operations that fell back to local state because Redis failed, timed out or was skipped (breaker open).',
+      labelNames: [LABEL.feature],
+      registers,
+    }),
+    rateLimitDecisions: new client.Counter({
+      name: METRIC.rateLimitDecisions,
+      help: 'Inbound rate-limit decisions by route, scope (key or ip) and outcome (allowed or limited).',
+      labelNames: [LABEL.route, LABEL.scope, LABEL.outcome],
+      registers,
+    }),
+    authFailures: new client.Counter({
+      name: METRIC.authFailures,
+      help: 'Requests refused for missing or unknown client credentials.',
+      labelNames: [LABEL.reason],
+      registers,
+    }),
+    quotaWait: new client.Histogram({
+      name: METRIC.quotaWait,
+      help: 'Time calls waited for the fleet-wide outgoing quota before going out.',
+      labelNames: [LABEL.dependency, LABEL.quota],
+      buckets: DEPENDENCY_DURATION_BUCKETS,
+      registers,
+    }),
+    quotaRejected: new client.Counter({
+      name: METRIC.quotaRejected,
+      help: 'Calls refused without reaching the provider because the fleet-wide quota outlasted their deadline.',
+      labelNames: [LABEL.dependency, LABEL.quota],
+      registers,
+    }),
   };
 }
 

@@ -28,6 +28,12 @@ export const METRIC = {
   /** OTel semconv `gen_ai.client.token.usage`. */
   tokenUsage: 'gen_ai_client_token_usage',
   timeToFirstToken: 'levee_llm_time_to_first_token_seconds',
+  sharedStateDegraded: 'levee_shared_state_degraded',
+  sharedStateFallbacks: 'levee_shared_state_fallbacks_total',
+  rateLimitDecisions: 'levee_rate_limit_decisions_total',
+  authFailures: 'levee_auth_failures_total',
+  quotaWait: 'levee_upstream_quota_wait_seconds',
+  quotaRejected: 'levee_upstream_quota_rejections_total',
 } as const;
 
 /** Label names, shared by metrics so dashboards can join them. */
@@ -45,6 +51,9 @@ export const LABEL = {
   status: 'http_response_status_code',
   tokenType: 'gen_ai_token_type',
   genAiOperation: 'gen_ai_operation_name',
+  feature: 'feature',
+  scope: 'scope',
+  quota: 'quota',
 } as const;
 
 export const SPAN_ATTRIBUTE = {
@@ -57,6 +66,8 @@ export const SPAN_ATTRIBUTE = {
   resendCount: 'http.request.resend_count',
   errorType: 'error.type',
   requestId: 'levee.request_id',
+  /** The API key's configured name, never the key. */
+  clientName: 'levee.client.name',
   genAiOperation: 'gen_ai.operation.name',
   genAiSystem: 'gen_ai.system',
   genAiRequestModel: 'gen_ai.request.model',

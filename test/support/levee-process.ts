@@ -30,7 +30,10 @@ export interface SpawnOptions {
   startTimeoutMs?: number;
 }
 
-/** Environment for a child: the parent's PATH and npm settings, loopback, a free port, no drain delay. */
+/**
+ * Environment for a child: the parent's PATH and npm settings, loopback, a free port, no drain
+ * delay, and no per-IP rate limit (every test client is 127.0.0.1; tests of limits set their own).
+ */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     ...process.env,
@@ -38,6 +41,7 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
     HOST: '127.0.0.1',
     SHUTDOWN_DRAIN_DELAY_MS: '0',
     LOG_LEVEL: 'info',
+    RATE_LIMIT_IP_PER_MIN: '0',
     ...extra,
   };
 }
