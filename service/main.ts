@@ -7,8 +7,12 @@ import { startSimulator } from '../simulator/server.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLlmDependency } from './deps/llm/llm-dependency.ts';
 import { RedisDependency } from './deps/redis/redis-dependency.ts';
+import { SharedState } from './deps/redis/shared-state.ts';
 import { createApp, type RouteModule } from './edge/app.ts';
+import { v1Access } from './edge/middleware/v1-access.ts';
 import { startHttpServer, type RunningServer } from './edge/http-server.ts';
+import { ApiKeyRegistry, ApiKeysError } from './features/access/api-key-registry.ts';
+import { createInboundRateLimits } from './features/access/rate-limits.ts';
 import { HealthService } from './features/health/health-service.ts';
 import { flush, installShutdown, type Closeable } from './shutdown.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
@@ -28,13 +32,22 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
   const metrics = createMetrics();
   const exposition = new MetricsExposition(metrics);
   const closeables: Closeable[] = [];
+  const apiKeys = await loadApiKeysOrExit(config, logger, closeables);
 
   const redis = await connectRedis(config, metrics, logger);
-  if (redis) closeables.push({ name: 'redis', close: () => redis.close() });
 
   const upstream = await resolveUpstream(config, logger, closeables);
   const llm = createLlmDependency({ ...upstream, policies: config.llm.policies, metrics, logger });
   closeables.unshift({ name: 'llm', close: llm.close });
+
+  // Before serving: a replica that starts while the fleet's breaker is open starts open.
+  const sharedState = redis ? new SharedState(redis, logger) : undefined;
+  if (sharedState) {
+    sharedState.attach(llm.policies);
+    await sharedState.start();
+    closeables.push({ name: 'shared state', close: () => sharedState.close() });
+  }
+  if (redis) closeables.push({ name: 'redis', close: () => redis.close() });
 
   const health = new HealthService({ checkTimeoutMs: config.health.checkTimeoutMs, version: packageJson.version });
   health.register(llm.health);
@@ -47,7 +60,11 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
     http: config.http,
     requests: config.requests,
     metrics,
-    v1: { llm: llm.gateway, embeddings: config.llm.policies.embeddings },
+    v1: {
+      llm: llm.gateway,
+      embeddings: config.llm.policies.embeddings,
+      guards: v1Access({ apiKeys, rateLimits: createInboundRateLimits(config.rateLimits, { redis }), metrics }),
+    },
     breakers: new Map([['llm', llm.policies.breaker]]),
     ...(config.adminToken ? { adminToken: config.adminToken.reveal() } : {}),
     ...(config.metricsPort === undefined ? { exposition } : {}),
@@ -66,6 +83,29 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
   health.markServing();
   logger.info({ host: server.host, port: server.port, environment: config.environment }, 'listening');
   return server;
+}
+
+/**
+ * The client keys when API_KEYS or API_KEYS_FILE is set. Keys that cannot be used stop the start
+ * like a config error; later, SIGHUP re-reads the file (a bad file then keeps the previous keys).
+ */
+async function loadApiKeysOrExit(config: Config, logger: Logger, closeables: Closeable[]): Promise<ApiKeyRegistry | undefined> {
+  if (!config.apiKeys && !config.apiKeysFile) return undefined;
+  let registry: ApiKeyRegistry;
+  try {
+    registry = await ApiKeyRegistry.load({ inline: config.apiKeys?.reveal(), file: config.apiKeysFile, logger });
+  } catch (error) {
+    if (!(error instanceof ApiKeysError)) throw error;
+    process.stderr.write(`levee: Unusable API keys:\n${error.problems.map((problem) => `  - ${problem}`).join('\n')}\n`);
+    process.exit(1);
+  }
+  logger.info({ clients: registry.clients }, 'api keys loaded');
+  if (registry.reloadable) {
+    const reload = () => void registry.reload();
+    process.on('SIGHUP', reload);
+    closeables.push({ name: 'api keys', close: () => void process.off('SIGHUP', reload) });
+  }
+  return registry;
 }
 
 /** Redis when REDIS_URL is set; a Redis that is down at start-up is waited for briefly, then used once it is back. */

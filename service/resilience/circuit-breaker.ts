@@ -7,8 +7,13 @@
  *                                     ▲                              │
  *                                     └────────(a probe fails)───────┘
  *   isolate() holds it open until reset().
+ *
+ * With a fleet link (Redis-shared state), counts also go to the fleet, which may open the circuit
+ * on the replicas' combined counts; a half-open probe needs the fleet's single probe slot; and the
+ * fleet's state is applied here with `applyShared`. Rejecting stays local and synchronous.
  */
 import { CircuitState, EventEmitter, type IBreaker, type IDefaultPolicyContext, type IPolicy } from 'cockatiel';
+import type { BreakerFleetLink, ProbeOutcome, ProbeSlot, SharedBreakerState } from './breaker-fleet.ts';
 import { OpenCircuitError } from './errors.ts';
 import { PolicyBase } from './policy-base.ts';
 
@@ -51,6 +56,7 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
   #halfOpenTimer: ReturnType<typeof setTimeout> | undefined;
   #probeInFlight = false;
   #probeSuccesses = 0;
+  #fleet: BreakerFleetLink | undefined;
 
   constructor(options: CircuitBreakerOptions) {
     super();
@@ -64,10 +70,38 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
     return this.#state;
   }
 
+  /** When the circuit last opened (ms since the epoch); 0 if never. */
+  get openedAt(): number {
+    return this.#openedAt;
+  }
+
   /** Time left before a probe is allowed; 0 unless open. */
   msUntilHalfOpen(): number {
     if (this.#state !== 'open') return 0;
     return Math.max(0, this.#openedAt + this.#options.halfOpenAfterMs - Date.now());
+  }
+
+  /** Joins a fleet: from now on counts, decisions and probes are shared. */
+  attachFleet(link: BreakerFleetLink): void {
+    this.#fleet = link;
+  }
+
+  /** Applies the fleet's state (a peer's decision, or a snapshot) without announcing it back. */
+  applyShared(shared: SharedBreakerState, reason = 'peer'): void {
+    if (shared.state === 'closed') {
+      if (this.#state === 'closed') return;
+      this.#probeInFlight = false;
+      (this.#options.breaker as { clear?: () => void }).clear?.();
+      this.#transition('closed', reason);
+      return;
+    }
+    if (shared.state === 'isolated') {
+      this.#transition('isolated', reason);
+      return;
+    }
+    // Re-arms the half-open timer for the fleet's opening time, even when already open here.
+    this.#openedAt = shared.openedAt;
+    this.#transition('open', reason);
   }
 
   async execute<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal = new AbortController().signal): Promise<T> {
@@ -76,6 +110,7 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
         return this.observe(() => this.#runClosed(fn, signal));
       case 'half_open':
         if (this.#probeInFlight) throw this.#reject('half_open', this.#options.busyRetryAfterMs ?? 1_000);
+        if (this.#fleet) return this.observe(() => this.#runFleetProbe(this.#fleet!, fn, signal));
         return this.observe(() => this.#runProbe(fn, signal));
       case 'open':
         throw this.#reject('open', this.msUntilHalfOpen());
@@ -86,19 +121,22 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
 
   /** A failure counted while closed; also for failures seen outside execute (a stream that broke after its first chunk). */
   recordFailure(): void {
+    this.#fleet?.count('failure');
     if (this.#options.breaker.failure(CircuitState.Closed) && this.#state === 'closed') this.#open('failures');
   }
 
-  /** Close and forget the window: an admin reset, or proof the dependency is back (`reconnected`). */
+  /** Close and forget the window: an admin reset (for the whole fleet), or proof the dependency is back. */
   reset(reason = 'reset'): void {
     this.#probeInFlight = false;
     (this.#options.breaker as { clear?: () => void }).clear?.();
     this.#transition('closed', reason);
+    this.#fleet?.announce('closed', 0, reason);
   }
 
-  /** Admin: hold the circuit open until reset. */
+  /** Admin: hold the circuit open until reset (for the whole fleet). */
   isolate(): void {
     this.#transition('isolated', 'isolate');
+    this.#fleet?.announce('isolated', Date.now(), 'isolate');
   }
 
   /** For health and admin output. */
@@ -120,6 +158,7 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
     try {
       const value = await fn({ signal });
       this.#options.breaker.success(CircuitState.Closed);
+      this.#fleet?.count('success');
       return value;
     } catch (error) {
       if (this.#options.countsAsFailure(error, signal)) this.recordFailure();
@@ -147,9 +186,52 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
     }
   }
 
+  /**
+   * A probe under the fleet's single slot. Its outcome goes to the fleet, which decides (N good
+   * probes in a row close it everywhere); the local rules apply only if the fleet is unreachable.
+   * The response is not held back for that report: the slot stays ours until it is done.
+   */
+  async #runFleetProbe<T>(fleet: BreakerFleetLink, fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal): Promise<T> {
+    this.#probeInFlight = true;
+    let slot: ProbeSlot | 'busy' | undefined;
+    try {
+      slot = await fleet.acquireProbe();
+    } finally {
+      if (slot === 'busy') this.#probeInFlight = false;
+    }
+    if (slot === 'busy') throw this.#reject('half_open', this.#options.busyRetryAfterMs ?? 1_000);
+    if (slot === undefined) {
+      this.#probeInFlight = false;
+      return this.#runProbe(fn, signal);
+    }
+    const fleetSlot = slot;
+    let outcome: ProbeOutcome = 'neutral';
+    try {
+      const value = await fn({ signal });
+      outcome = 'success';
+      return value;
+    } catch (error) {
+      if (this.#options.countsAsFailure(error, signal)) outcome = 'failure';
+      throw error;
+    } finally {
+      void this.#settleFleetProbe(fleetSlot, outcome);
+    }
+  }
+
+  async #settleFleetProbe(slot: ProbeSlot, outcome: ProbeOutcome): Promise<void> {
+    const shared = await slot.settle(outcome).catch(() => undefined);
+    this.#probeInFlight = false;
+    if (shared) return this.applyShared(shared, outcome === 'success' ? 'probe_succeeded' : outcome === 'failure' ? 'probe_failed' : 'peer');
+    if (this.#state !== 'half_open') return;
+    // The fleet could not be told: decide on this replica's own probes.
+    if (outcome === 'failure') this.#open('probe_failed');
+    if (outcome === 'success' && ++this.#probeSuccesses >= this.#options.successesToClose) this.#transition('closed', 'probe_succeeded');
+  }
+
   #open(reason: string): void {
     this.#openedAt = Date.now();
     this.#transition('open', reason);
+    this.#fleet?.announce('open', this.#openedAt, reason);
   }
 
   #reject(state: OpenCircuitError['state'], retryAfterMs: number): OpenCircuitError {

@@ -65,11 +65,11 @@ describe('RateLimitGate', () => {
     gate.closeUntil(NOW + 4_999);
     gate.closeUntil(NOW + 5_000);
     assert.equal(gate.closedUntil, NOW + 5_000);
-    gate.closeUntil(NOW + 8_000, 503);
+    gate.closeUntil(NOW + 8_000, 503, 'peer');
     assert.equal(gate.closedUntil, NOW + 8_000);
     assert.deepEqual(closures, [
-      { dependency: 'dep', until: NOW + 5_000, status: 429 },
-      { dependency: 'dep', until: NOW + 8_000, status: 503 },
+      { dependency: 'dep', until: NOW + 5_000, status: 429, source: 'local' },
+      { dependency: 'dep', until: NOW + 8_000, status: 503, source: 'peer' },
     ]);
   });
 

@@ -21,6 +21,8 @@ export interface GateClosure {
   dependency: string;
   until: number;
   status: 429 | 503;
+  /** `local`: this replica's call was told to wait; `peer`: another replica's was (shared through Redis). */
+  source: 'local' | 'peer';
 }
 
 export class RateLimitGate extends PolicyBase implements IPolicy {
@@ -55,11 +57,11 @@ export class RateLimitGate extends PolicyBase implements IPolicy {
   }
 
   /** Also how a peer replica's closure is applied. */
-  closeUntil(until: number, status: 429 | 503 = 429): void {
+  closeUntil(until: number, status: 429 | 503 = 429, source: GateClosure['source'] = 'local'): void {
     if (until <= this.#closedUntil) return;
     this.#closedUntil = until;
     this.#status = status;
-    this.#closures.emit({ dependency: this.#options.dependency, until, status });
+    this.#closures.emit({ dependency: this.#options.dependency, until, status, source });
   }
 
   async execute<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal = new AbortController().signal): Promise<T> {

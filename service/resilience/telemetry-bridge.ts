@@ -49,8 +49,9 @@ export function bridgeTelemetry<Operation extends string>(policies: DependencyPo
     activeSpan()?.addEvent(SPAN_EVENT.bulkheadRejected, { reason: error.reason });
   });
 
-  gate.onClose(({ until, status }) => {
-    logger.warn({ dependency, status, rate_limited_for_ms: Math.max(0, until - Date.now()) }, 'dependency rate-limited us');
+  gate.onClose(({ until, status, source }) => {
+    const line = { dependency, status, source, rate_limited_for_ms: Math.max(0, until - Date.now()) };
+    logger.warn(line, source === 'local' ? 'dependency rate-limited us' : 'dependency rate-limited a peer replica');
   });
   gate.onReject((error) => {
     metrics.rateLimitRejected.inc({ dependency });
