@@ -3,7 +3,8 @@
  * errors (renders whatever anything below throws) → request telemetry (id; one log line and one
  * duration observation when the response is over) → drain (Connection: close while draining) →
  * deadline (every request's AbortSignal) → route fallbacks (404/405) → router (routes parse
- * their own bodies, so 404/405 win over 415).
+ * their own bodies, so 404/405 win over 415). `/v1` routes add their own guards in front of the
+ * handler: rate limits and client keys (middleware/v1-access.ts).
  */
 import { Router } from '@koa/router';
 import Koa from 'koa';

@@ -1,6 +1,7 @@
 /** What the edge keeps per request in `ctx.state`. */
-import type { Middleware } from 'koa';
+import type { Middleware, ParameterizedContext } from 'koa';
 import type { LeveeError } from '../errors.ts';
+import type { RateLimitDecision } from '../features/access/rate-limits.ts';
 import type { Deadline } from '../resilience/deadline.ts';
 
 export interface LeveeState {
@@ -10,8 +11,13 @@ export interface LeveeState {
   deadline: Deadline;
   /** The parsed JSON body, set by the `jsonBody` route middleware. */
   body: unknown;
+  /** The client's name from API_KEYS (never the key), once its key is verified: logs, spans, limits. */
+  client?: string;
+  /** The rate-limit decision reported in the RateLimit-* headers (the one with the fewest left). */
+  rateLimit?: RateLimitDecision;
   /** The error the response was rendered from, for the request's log line. */
   error?: LeveeError;
 }
 
 export type LeveeMiddleware = Middleware<LeveeState>;
+export type LeveeContext = ParameterizedContext<LeveeState>;

@@ -2,12 +2,14 @@
  * Assigns the request id, and when the response is over (finished, so streams are timed whole,
  * or its socket closed early: status 499, as nginx logs it) writes exactly one log line and one
  * `http_server_request_duration_seconds` observation, both by route pattern, never the raw path.
- * Also names the server span after the route (OTel's `{method} {http.route}`).
+ * Also names the server span after the route (OTel's `{method} {http.route}`) and tags it with the
+ * client's name (`levee.client.name`, from its API key's name; never the key).
  */
-import { context } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { Logger } from '../../telemetry/logger.ts';
 import { observeWithExemplar, type Metrics } from '../../telemetry/metrics.ts';
+import { SPAN_ATTRIBUTE } from '../../telemetry/names.ts';
 import { activeTraceIds } from '../../telemetry/tracing.ts';
 import type { LeveeMiddleware } from '../state.ts';
 import { acceptRequestId } from './request-id.ts';
@@ -50,6 +52,7 @@ export function requestTelemetry({ logger, metrics, slowMs }: RequestTelemetryOp
         duration_ms: Math.round(durationMs * 100) / 100,
         ...traceIds,
       };
+      if (ctx.state.client) line.client = ctx.state.client;
       if (error) line.error_code = error.code;
       if (error && status >= 500) line.err = error.cause ?? error;
       if (!finished) line.aborted = true;
@@ -66,6 +69,7 @@ export function requestTelemetry({ logger, metrics, slowMs }: RequestTelemetryOp
     } finally {
       const rpc = getRPCMetadata(context.active());
       if (rpc?.type === RPCType.HTTP && typeof ctx._matchedRoute === 'string') rpc.route = ctx._matchedRoute;
+      if (ctx.state.client) trace.getSpan(context.active())?.setAttribute(SPAN_ATTRIBUTE.clientName, ctx.state.client);
     }
   };
 }

@@ -10,15 +10,21 @@ import { createChatCompletion } from '../../features/chat/create-chat-completion
 import { createEmbeddings, type EmbeddingsOptions } from '../../features/embeddings/create-embeddings.ts';
 import { listModels } from '../../features/models/list-models.ts';
 import type { RouteTools } from '../app.ts';
+import type { RouteGuards } from '../middleware/v1-access.ts';
 import type { LeveeState } from '../state.ts';
 
 export interface V1Options {
   llm: LlmGateway;
   embeddings: EmbeddingsOptions;
+  /** Rate limits and client keys in front of each route (see v1-access.ts); unset: none. */
+  guards?: RouteGuards;
 }
 
 export function v1Routes(router: Router<LeveeState>, tools: RouteTools, options: V1Options): void {
-  router.post('/v1/chat/completions', tools.json, async (ctx) => {
+  // Guards run before the body is read: a refused request costs no parsing.
+  const guards = options.guards ?? (() => []);
+
+  router.post('/v1/chat/completions', ...guards('/v1/chat/completions'), tools.json, async (ctx) => {
     const result = await createChatCompletion(options.llm, ctx.state.body, { signal: ctx.state.deadline.signal, requestId: ctx.state.requestId });
     if (result.kind === 'json') {
       ctx.body = result.body;
@@ -32,11 +38,11 @@ export function v1Routes(router: Router<LeveeState>, tools: RouteTools, options:
     ctx.body = Readable.from(result.frames);
   });
 
-  router.post('/v1/embeddings', tools.json, async (ctx) => {
+  router.post('/v1/embeddings', ...guards('/v1/embeddings'), tools.json, async (ctx) => {
     ctx.body = await createEmbeddings(options.llm, ctx.state.body, ctx.state.deadline.signal, options.embeddings);
   });
 
-  router.get('/v1/models', async (ctx) => {
+  router.get('/v1/models', ...guards('/v1/models'), async (ctx) => {
     ctx.body = await listModels(options.llm, ctx.state.deadline.signal);
   });
 }

@@ -1,0 +1,53 @@
+/**
+ * One rate limit on one route: counts the request against its identity's window, reports the
+ * tightest limit seen so far in the `RateLimit-*` headers (IETF draft fields, on every response
+ * of the route, errors included), and answers 429 `rate_limit_exceeded` with `Retry-After` when
+ * the window is spent. Decisions are counted by route, scope and outcome: never a key or an IP.
+ */
+import { LeveeError, retryAfterHeader } from '../../errors.ts';
+import { RATE_LIMIT_WINDOW_SECONDS, type RateLimitDecision, type ScopeRateLimit } from '../../features/access/rate-limits.ts';
+import type { Metrics } from '../../telemetry/metrics.ts';
+import type { LeveeContext, LeveeMiddleware } from '../state.ts';
+
+export interface RateLimitOptions {
+  limit: ScopeRateLimit;
+  /** The route pattern, the metric's label. */
+  route: string;
+  /** Who is counted; undefined leaves the request alone in this scope. */
+  identify: (ctx: LeveeContext) => string | undefined;
+  metrics: Metrics;
+}
+
+const SCOPE_NAMES = { key: 'client key', ip: 'IP address' } as const;
+
+export function rateLimit({ limit, route, identify, metrics }: RateLimitOptions): LeveeMiddleware {
+  for (const outcome of ['allowed', 'limited']) metrics.rateLimitDecisions.inc({ http_route: route, scope: limit.scope, outcome }, 0);
+  return async (ctx, next) => {
+    const identity = identify(ctx);
+    if (identity === undefined) return next();
+    const decision = await limit.consume(identity, ctx.state.deadline.signal);
+    metrics.rateLimitDecisions.inc({ http_route: route, scope: limit.scope, outcome: decision.allowed ? 'allowed' : 'limited' });
+    report(ctx, decision);
+    if (!decision.allowed) {
+      throw new LeveeError(
+        'rate_limit_exceeded',
+        `Rate limit reached for requests per ${SCOPE_NAMES[limit.scope]}: ${decision.limit} per minute. Retry after the time in Retry-After.`,
+        { headers: retryAfterHeader(decision.resetMs), details: { scope: limit.scope, shared: decision.shared } },
+      );
+    }
+    await next();
+  };
+}
+
+/** Keeps the headers on the limit with the fewest requests left (a refusal always wins). */
+function report(ctx: LeveeContext, decision: RateLimitDecision): void {
+  const reported = ctx.state.rateLimit;
+  if (reported && decision.allowed && reported.remaining <= decision.remaining) return;
+  ctx.state.rateLimit = decision;
+  ctx.set({
+    'RateLimit-Limit': String(decision.limit),
+    'RateLimit-Remaining': String(decision.remaining),
+    'RateLimit-Reset': String(Math.ceil(decision.resetMs / 1000)),
+    'RateLimit-Policy': `${decision.limit};w=${RATE_LIMIT_WINDOW_SECONDS}`,
+  });
+}

@@ -1,0 +1,33 @@
+/**
+ * The guards in front of every `/v1` route, outermost first: the per-IP limit (first, so floods
+ * without a key are limited too), the client key (when API keys are configured), then the
+ * per-key limit (only with API keys: without them there is no client identity to count).
+ * Health, metrics and admin routes have none of these.
+ */
+import type { ApiKeyRegistry } from '../../features/access/api-key-registry.ts';
+import type { InboundRateLimits } from '../../features/access/rate-limits.ts';
+import type { Metrics } from '../../telemetry/metrics.ts';
+import type { LeveeMiddleware } from '../state.ts';
+import { requireClientKey } from './client-auth.ts';
+import { rateLimit } from './rate-limit.ts';
+
+export interface V1AccessOptions {
+  /** Unset: /v1 is open. */
+  apiKeys: ApiKeyRegistry | undefined;
+  rateLimits: InboundRateLimits;
+  metrics: Metrics;
+}
+
+/** The guards for one route pattern. */
+export type RouteGuards = (route: string) => LeveeMiddleware[];
+
+export function v1Access({ apiKeys, rateLimits, metrics }: V1AccessOptions): RouteGuards {
+  const auth = apiKeys ? requireClientKey(apiKeys, metrics) : undefined;
+  return (route) => {
+    const guards: LeveeMiddleware[] = [];
+    if (rateLimits.ip.enabled) guards.push(rateLimit({ limit: rateLimits.ip, route, identify: (ctx) => ctx.ip, metrics }));
+    if (auth) guards.push(auth);
+    if (auth && rateLimits.key.enabled) guards.push(rateLimit({ limit: rateLimits.key, route, identify: (ctx) => ctx.state.client, metrics }));
+    return guards;
+  };
+}
