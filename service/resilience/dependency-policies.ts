@@ -2,12 +2,16 @@
  * Builds, once at start-up, the shared policies of one dependency from its policy sheet, and
  * composes them with cockatiel's `wrap` in this order, outermost first:
  *
- *   (request deadline) → bulkhead → rate-limit gate → retry → circuit breaker → adaptive timeout → call
+ *   (request deadline) → bulkhead → quota lease → rate-limit gate → retry → quota admission
+ *     → circuit breaker → adaptive timeout → call
  *
  * The bulkhead is outermost so a call waiting out a backoff still holds its slot (concurrency is
- * what it bounds); the gate sits outside retry so first attempts wait too; the breaker sits inside
- * retry so it counts attempts and a retry meets a freshly opened circuit; the timeout is innermost
- * because it times one attempt.
+ * what it bounds), and the fleet's concurrency lease is held with it for the same reason; the gate
+ * sits outside retry so first attempts wait too; the quota's per-minute admission sits inside retry
+ * because each attempt is a provider request, and outside the breaker so a half-open probe is never
+ * held up waiting for quota; the breaker sits inside retry so it counts attempts and a retry meets a
+ * freshly opened circuit; the timeout is innermost because it times one attempt. A quota that is off
+ * is not in the pipeline at all.
  */
 import { wrap, type IPolicy } from 'cockatiel';
 import { AdaptiveTimeout, type AttemptContext } from './adaptive-timeout.ts';
@@ -16,6 +20,8 @@ import { Bulkhead, type BulkheadLease, type BulkheadOptions } from './bulkhead.t
 import { classifyFailure, type DependencyClassifier } from './classification.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { CountAndRateBreaker, type CountAndRateBreakerOptions } from './count-and-rate-breaker.ts';
+import { LocalQuotaStore } from './local-quota-store.ts';
+import { OutgoingQuota, quotaIsOn, type QuotaLimits, type QuotaStore } from './outgoing-quota.ts';
 import { RateLimitGate, type RateLimitGateOptions } from './rate-limit-gate.ts';
 import { ClassifiedRetry, type RetryContext, type RetryOptions } from './retry.ts';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
@@ -39,6 +45,15 @@ export interface PolicySheet<Operation extends string> {
   idleTimeout?: AdaptiveTimeoutOptions;
   /** The dependency's own error classification (statuses, driver codes). */
   classify: DependencyClassifier;
+  /** The fleet's outgoing quota; omitted or all 0: none. */
+  quota?: QuotaLimits;
+}
+
+export interface DependencyPoliciesOptions {
+  /** Jitter source (default Math.random), injected by tests. */
+  random?: () => number;
+  /** Where the quota's state lives (default: this process alone). */
+  quotaStore?: QuotaStore;
 }
 
 export type CallContext = AttemptContext & RetryContext;
@@ -50,6 +65,8 @@ export class DependencyPolicies<Operation extends string> {
   readonly gate: RateLimitGate;
   readonly breaker: CircuitBreaker;
   readonly budget: RetryBudget;
+  /** Undefined when the sheet sets no quota. */
+  readonly quota: OutgoingQuota | undefined;
   readonly retries: ReadonlyMap<Operation, ClassifiedRetry>;
   readonly timeouts: ReadonlyMap<Operation, AdaptiveTimeout>;
   /** Gaps between stream chunks, per model (when the sheet declares streaming). */
@@ -57,13 +74,17 @@ export class DependencyPolicies<Operation extends string> {
   /** Composed pipelines per operation and model, without the bulkhead (streams hold it apart). */
   readonly #pipelines = new Map<string, IPolicy<CallContext>>();
 
-  constructor(sheet: PolicySheet<Operation>, random: () => number = Math.random) {
+  constructor(sheet: PolicySheet<Operation>, options: DependencyPoliciesOptions = {}) {
     const { dependency } = sheet;
+    const random = options.random ?? Math.random;
     this.dependency = dependency;
     this.sheet = sheet;
     this.bulkhead = new Bulkhead({ dependency, ...sheet.bulkhead });
     this.gate = new RateLimitGate({ dependency, ...sheet.rateLimit });
     this.budget = new RetryBudget(sheet.retryBudget);
+    this.quota = quotaIsOn(sheet.quota)
+      ? new OutgoingQuota({ dependency, limits: sheet.quota, store: options.quotaStore ?? new LocalQuotaStore() })
+      : undefined;
     this.breaker = new CircuitBreaker({
       dependency,
       breaker: new CountAndRateBreaker(sheet.breaker),
@@ -82,14 +103,17 @@ export class DependencyPolicies<Operation extends string> {
     this.idleTimeout = sheet.idleTimeout ? new AdaptiveTimeout(sheet.idleTimeout) : undefined;
   }
 
-  /** Runs `attempt` under every policy, the bulkhead slot held only for the call. */
+  /** Runs `attempt` under every policy, the bulkhead slot (and quota lease) held only for the call. */
   execute<T>(operation: Operation, model: string, attempt: (context: CallContext) => Promise<T>, signal: AbortSignal): Promise<T> {
-    return this.bulkhead.execute(() => this.#pipeline(operation, model).execute(attempt, signal), signal);
+    const call = () => this.#pipeline(operation, model).execute(attempt, signal);
+    const quota = this.quota?.limitsConcurrency ? this.quota : undefined;
+    return this.bulkhead.execute(quota ? () => quota.hold(call, signal) : call, signal);
   }
 
   /**
-   * Like execute, but the bulkhead slot outlives the call: a stream holds it until it ends, and
-   * the caller must release the lease then (or when anything fails).
+   * Like execute, but the bulkhead slot (and quota lease) outlives the call: a stream holds it
+   * until it ends, and the caller must release the lease then (or when anything fails); releasing
+   * it frees both.
    */
   async executeHoldingSlot<T>(
     operation: Operation,
@@ -97,8 +121,18 @@ export class DependencyPolicies<Operation extends string> {
     attempt: (context: CallContext) => Promise<T>,
     signal: AbortSignal,
   ): Promise<{ value: T; lease: BulkheadLease }> {
-    const lease = await this.bulkhead.acquire(signal);
+    const slot = await this.bulkhead.acquire(signal);
+    let lease: BulkheadLease = slot;
     try {
+      if (this.quota?.limitsConcurrency) {
+        const held = await this.quota.acquire(signal);
+        lease = {
+          release: () => {
+            held.release();
+            slot.release();
+          },
+        };
+      }
       return { value: await this.#pipeline(operation, model).execute(attempt, signal), lease };
     } catch (error) {
       lease.release();
@@ -112,8 +146,10 @@ export class DependencyPolicies<Operation extends string> {
     if (!pipeline) {
       const timeout = this.timeouts.get(operation)!.forKey(model);
       const retry = this.retries.get(operation)!;
-      const policies = this.sheet.breaker.enabled ? [this.gate, retry, this.breaker, timeout] : [this.gate, retry, timeout];
-      pipeline = wrap(...policies) as unknown as IPolicy<CallContext>;
+      const policies: IPolicy[] = [this.gate, retry];
+      if (this.quota?.limitsRate) policies.push(this.quota);
+      if (this.sheet.breaker.enabled) policies.push(this.breaker);
+      pipeline = wrap(...policies, timeout) as unknown as IPolicy<CallContext>;
       // Models overflow into one timeout key; pipelines follow it, so this map stays bounded too.
       if (timeout.key === model) this.#pipelines.set(key, pipeline);
     }

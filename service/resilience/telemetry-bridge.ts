@@ -11,6 +11,7 @@ import type { AdaptiveTimeout } from './adaptive-timeout.ts';
 import { BREAKER_STATES, type BreakerState } from './circuit-breaker.ts';
 import type { DependencyPolicies } from './dependency-policies.ts';
 import { OUTCOMES } from './outcomes.ts';
+import { QUOTA_NAMES } from './outgoing-quota.ts';
 import type { GiveUpReason } from './retry.ts';
 
 const RETRY_REASONS = ['timeout', 'connection_error', 'http_5xx', 'http_429', 'rate_limited', 'error'];
@@ -56,6 +57,15 @@ export function bridgeTelemetry<Operation extends string>(policies: DependencyPo
   gate.onReject((error) => {
     metrics.rateLimitRejected.inc({ dependency });
     activeSpan()?.addEvent(SPAN_EVENT.rateLimited, { retry_after_ms: Math.round(error.retryAfterMs) });
+  });
+
+  policies.quota?.onWait(({ quota, waitedMs }) => {
+    metrics.quotaWait.observe({ dependency, quota }, waitedMs / 1000);
+    activeSpan()?.addEvent(SPAN_EVENT.quotaWaited, { quota, waited_ms: Math.round(waitedMs) });
+  });
+  policies.quota?.onReject((error) => {
+    metrics.quotaRejected.inc({ dependency, quota: error.quota });
+    activeSpan()?.addEvent(SPAN_EVENT.quotaRejected, { quota: error.quota, retry_after_ms: Math.round(error.retryAfterMs) });
   });
 
   for (const [operation, retry] of retries) {
@@ -104,4 +114,10 @@ function initialiseSeries<Operation extends string>(policies: DependencyPolicies
   for (const reason of ['queue_full', 'queue_timeout']) metrics.bulkheadRejected.inc({ dependency, reason }, 0);
   metrics.retryBudgetExhausted.inc({ dependency }, 0);
   metrics.rateLimitRejected.inc({ dependency }, 0);
+  if (policies.quota) {
+    for (const quota of QUOTA_NAMES) {
+      metrics.quotaWait.zero({ dependency, quota });
+      metrics.quotaRejected.inc({ dependency, quota }, 0);
+    }
+  }
 }

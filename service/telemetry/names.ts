@@ -82,6 +82,8 @@ export const SPAN_EVENT = {
   breakerRejected: 'levee.circuit_breaker.rejected',
   bulkheadRejected: 'levee.bulkhead.rejected',
   rateLimited: 'levee.rate_limit_gate.rejected',
+  quotaWaited: 'levee.quota.waited',
+  quotaRejected: 'levee.quota.rejected',
 } as const;
 
 /** OTel semconv HTTP duration buckets (seconds). */

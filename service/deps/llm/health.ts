@@ -1,5 +1,6 @@
 /**
- * The LLM's entry in /health/detailed: its breaker and gate, and, while the breaker lets calls
+ * The LLM's entry in /health/detailed: its breaker, gate, bulkhead and outgoing quota (what is
+ * left, leases in use, shared or local; one bounded Redis read), and, while the breaker lets calls
  * through, a cheap GET /models straight to the provider (a probe, outside the policies, so it
  * neither trips nor heals the breaker). Never a readiness gate.
  */
@@ -19,6 +20,7 @@ export function llmHealthCheck(client: LlmClient, policies: DependencyPolicies<L
         circuit_breaker: breaker,
         rate_limited_for_ms: Math.round(policies.gate.remainingMs()),
         bulkhead: { active: policies.bulkhead.active, queued: policies.bulkhead.queued, capacity: policies.bulkhead.capacity },
+        ...(policies.quota ? { quota: await policies.quota.snapshot(signal) } : {}),
       };
       if (breaker === 'open' || breaker === 'isolated') return { ...details, status: 'degraded' as const };
       await client.getJson('/models', signal);

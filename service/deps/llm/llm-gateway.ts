@@ -37,6 +37,7 @@ export interface ChatStream {
 interface Usage {
   prompt_tokens?: number;
   completion_tokens?: number;
+  total_tokens?: number;
 }
 
 export interface LlmGatewayOptions {
@@ -174,8 +175,11 @@ export class LlmGateway {
     }
   }
 
+  /** Token metrics, and the debit against the outgoing token quota (which only usage can tell). */
   #recordUsage(operation: string, model: string, usage: Usage | undefined): void {
     if (!usage) return;
+    const { prompt_tokens: prompt = 0, completion_tokens: completion = 0, total_tokens: total } = usage;
+    this.#options.calls.policies.quota?.recordTokens(typeof total === 'number' ? total : Number(prompt) + Number(completion));
     const { tokenUsage } = this.#options.metrics;
     if (typeof usage.prompt_tokens === 'number') tokenUsage.observe({ gen_ai_operation_name: operation, model, gen_ai_token_type: 'input' }, usage.prompt_tokens);
     if (typeof usage.completion_tokens === 'number') tokenUsage.observe({ gen_ai_operation_name: operation, model, gen_ai_token_type: 'output' }, usage.completion_tokens);

@@ -16,8 +16,14 @@
  *   timeout        per operation and model: 3 × live P95 of successes (30 s window, ≥ 20
  *                  samples), clamped to [1 s, 120 s], 60 s before that; for streams it bounds
  *                  time to first chunk, and a second one the gap between chunks
+ *   quota          the fleet's outgoing quota (LLM_QUOTA_*, off by default; seed 003's example:
+ *                  50 requests/min, 5 concurrent): requests and tokens per minute checked per
+ *                  attempt, a concurrency lease held for the whole call (streams: until they end);
+ *                  over quota a call waits while its deadline allows, else 429
+ *                  upstream_quota_exhausted at once. Tokens are debited from actual usage
  */
 import type { LlmPolicyConfig } from '../../config/llm.ts';
+import type { QuotaConfig } from '../../config/shared-state.ts';
 import type { AdaptiveTimeoutOptions } from '../../resilience/adaptive-timeout-tracker.ts';
 import type { PolicySheet } from '../../resilience/dependency-policies.ts';
 import { classifyLlmFailure } from './errors.ts';
@@ -25,7 +31,7 @@ import { classifyLlmFailure } from './errors.ts';
 export const LLM_OPERATIONS = ['chat', 'chat_stream', 'embeddings', 'models'] as const;
 export type LlmOperation = (typeof LLM_OPERATIONS)[number];
 
-export function llmPolicySheet(config: LlmPolicyConfig): PolicySheet<LlmOperation> {
+export function llmPolicySheet(config: LlmPolicyConfig, quota?: QuotaConfig): PolicySheet<LlmOperation> {
   const timeout: AdaptiveTimeoutOptions = {
     multiplier: config.timeout.multiplier,
     floorMs: config.timeout.floorMs,
@@ -59,5 +65,6 @@ export function llmPolicySheet(config: LlmPolicyConfig): PolicySheet<LlmOperatio
     timeouts: { chat: timeout, chat_stream: timeout, embeddings: timeout, models: { ...timeout, defaultMs: Math.min(timeout.defaultMs, 10_000) } },
     idleTimeout: timeout,
     classify: classifyLlmFailure,
+    quota,
   };
 }

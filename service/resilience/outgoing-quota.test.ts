@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import { Deadline } from './deadline.ts';
+import { DependencyPolicies, type PolicySheet } from './dependency-policies.ts';
+import { QuotaExhaustedError } from './errors.ts';
+import { LocalQuotaStore } from './local-quota-store.ts';
+import { OutgoingQuota, type QuotaLimits, type QuotaWait } from './outgoing-quota.ts';
+import { flush, settle } from './retry.harness.ts';
+
+const NOW = 1_000_000;
+const limits = (overrides: Partial<QuotaLimits>): QuotaLimits => ({ requestsPerMinute: 0, concurrent: 0, tokensPerMinute: 0, ...overrides });
+
+function makeQuota(overrides: Partial<QuotaLimits>) {
+  const quota = new OutgoingQuota({ dependency: 'dep', limits: limits(overrides), store: new LocalQuotaStore({ leasePollMs: 20 }) });
+  const waits: QuotaWait[] = [];
+  const rejections: QuotaExhaustedError[] = [];
+  quota.onWait((wait) => waits.push(wait));
+  quota.onReject((error) => rejections.push(error));
+  return { quota, waits, rejections };
+}
+
+const spend = async (quota: OutgoingQuota, calls: number) => {
+  for (let i = 0; i < calls; i++) await quota.execute(() => undefined);
+};
+
+describe('OutgoingQuota', () => {
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: NOW }));
+  afterEach(() => mock.timers.reset());
+
+  it('lets calls under quota straight through, passing the signal, without a wait', async () => {
+    const { quota, waits } = makeQuota({ requestsPerMinute: 10 });
+    const controller = new AbortController();
+    const value = await quota.execute(({ signal }) => {
+      assert.equal(signal, controller.signal);
+      return 42;
+    }, controller.signal);
+    assert.equal(value, 42);
+    assert.deepEqual(waits, []);
+  });
+
+  it('over quota, a call waits for the refill while its deadline allows, then runs', async () => {
+    const { quota, waits, rejections } = makeQuota({ requestsPerMinute: 60 });
+    await spend(quota, 60);
+    const deadline = new Deadline(5_000);
+    let ranAt: number | undefined;
+    const outcome = await settle(quota.execute(() => (ranAt = Date.now()), deadline.signal));
+    assert.equal(outcome.ok, true);
+    assert.equal(ranAt, NOW + 1_000, 'one request refills each second');
+    assert.deepEqual(waits, [{ dependency: 'dep', quota: 'requests', waitedMs: 1_000 }]);
+    assert.deepEqual(rejections, []);
+    deadline.release();
+  });
+
+  it('refuses at once, without calling, when the wait outlasts the deadline', async () => {
+    const { quota, rejections } = makeQuota({ requestsPerMinute: 10 });
+    await spend(quota, 10);
+    const deadline = new Deadline(2_000);
+    let called = false;
+    const error = await quota.execute(() => (called = true), deadline.signal).catch((caught: unknown) => caught);
+    assert.ok(error instanceof QuotaExhaustedError);
+    assert.equal(error.quota, 'requests');
+    assert.equal(error.retryAfterMs, 6_000);
+    assert.equal(Date.now(), NOW, 'no time passed');
+    assert.equal(called, false);
+    assert.deepEqual(rejections, [error]);
+    deadline.release();
+  });
+
+  it('holds calls back while the token budget is in debt from what earlier calls used', async () => {
+    const { quota } = makeQuota({ tokensPerMinute: 600 });
+    await quota.execute(() => undefined);
+    quota.recordTokens(660); // 60 tokens in debt: 6 s
+    const deadline = new Deadline(1_000);
+    const error = await quota.execute(() => undefined, deadline.signal).catch((caught: unknown) => caught);
+    assert.ok(error instanceof QuotaExhaustedError);
+    assert.deepEqual([error.quota, error.retryAfterMs], ['tokens', 6_000]);
+    deadline.release();
+  });
+
+  it('a call waiting for a concurrency slot gets the first one freed', async () => {
+    const { quota, waits } = makeQuota({ concurrent: 1 });
+    const held = await quota.acquire(new AbortController().signal);
+    const deadline = new Deadline(5_000);
+    const waiting = quota.acquire(deadline.signal);
+    for (let i = 0; i < 5; i++) {
+      await flush();
+      mock.timers.tick(20);
+    }
+    held.release();
+    const outcome = await settle(waiting);
+    assert.equal(outcome.ok, true);
+    assert.equal(waits.length, 1);
+    assert.equal(waits[0]!.quota, 'concurrent');
+    assert.ok(waits[0]!.waitedMs >= 100 && waits[0]!.waitedMs <= 140, `waited ${waits[0]!.waitedMs} ms`);
+    deadline.release();
+  });
+
+  it('a call that finds no slot before its deadline runs short is refused with the concurrent quota', async () => {
+    const { quota, rejections } = makeQuota({ concurrent: 1 });
+    await quota.acquire(new AbortController().signal);
+    const deadline = new Deadline(200);
+    const outcome = await settle(quota.hold(async () => 'ran', deadline.signal));
+    assert.equal(outcome.ok, false);
+    const error = outcome.ok ? undefined : outcome.error;
+    assert.ok(error instanceof QuotaExhaustedError);
+    assert.equal(error.quota, 'concurrent');
+    assert.ok(Date.now() - NOW < 200, 'refused before the deadline fired');
+    assert.equal(rejections.length, 1);
+    deadline.release();
+  });
+
+  it('a caller that goes away while waiting gets its own abort reason', async () => {
+    const { quota } = makeQuota({ requestsPerMinute: 1 });
+    await spend(quota, 1);
+    const controller = new AbortController();
+    const pending = quota.execute(() => 'ran', controller.signal);
+    await flush();
+    const reason = new Error('client left');
+    controller.abort(reason);
+    await assert.rejects(pending, (error) => error === reason);
+  });
+});
+
+describe('DependencyPolicies with a quota', () => {
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: NOW }));
+  afterEach(() => mock.timers.reset());
+
+  const timeout = { multiplier: 3, floorMs: 1_000, ceilingMs: 10_000, defaultMs: 5_000, windowMs: 30_000, minSamples: 20, escalateAfterTimeouts: 3, escalationFactor: 2 };
+  const sheet = (quota?: QuotaLimits): PolicySheet<'call'> => ({
+    dependency: 'dep',
+    bulkhead: { maxConcurrent: 10, maxQueued: 10, queueTimeoutMs: 5_000, retryAfterMs: 1_000 },
+    rateLimit: { defaultRetryAfterMs: 1_000, maxRetryAfterMs: 10_000 },
+    retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 10, jitter: 0 },
+    retryBudget: { ratio: 1, minRetriesPerSecond: 10, windowMs: 10_000 },
+    breaker: { enabled: true, minimumFailures: 100, failureRateThreshold: 1, windowMs: 10_000, halfOpenAfterMs: 1_000, successesToClose: 1 },
+    timeouts: { call: timeout },
+    classify: () => ({ retry: 'transient', breaker: 'ignore', errorType: 'http_5xx' }),
+    ...(quota ? { quota } : {}),
+  });
+
+  it('builds no quota when every dimension is 0', () => {
+    assert.equal(new DependencyPolicies(sheet(limits({}))).quota, undefined);
+    assert.equal(new DependencyPolicies(sheet()).quota, undefined);
+  });
+
+  it('counts every attempt against requests per minute: a retry spends a request too', async () => {
+    const store = new LocalQuotaStore();
+    const policies = new DependencyPolicies(sheet(limits({ requestsPerMinute: 5 })), { quotaStore: store });
+    let attempts = 0;
+    const outcome = await settle(
+      policies.execute('call', 'm', async () => {
+        attempts += 1;
+        if (attempts < 3) throw new Error('transient');
+        return 'ok';
+      }, new AbortController().signal),
+    );
+    assert.deepEqual(outcome, { ok: true, value: 'ok' });
+    assert.equal((await store.snapshot(limits({ requestsPerMinute: 5 }))).requests_available, 2);
+  });
+
+  it('holds the concurrency lease across retries, and for streams until the returned lease is released', async () => {
+    const store = new LocalQuotaStore();
+    const policies = new DependencyPolicies(sheet(limits({ concurrent: 2 })), { quotaStore: store });
+    let attempts = 0;
+    const leasesSeen: number[] = [];
+    await settle(
+      policies.execute('call', 'm', async () => {
+        leasesSeen.push(store.leasesInUse);
+        attempts += 1;
+        if (attempts < 2) throw new Error('transient');
+      }, new AbortController().signal),
+    );
+    assert.deepEqual(leasesSeen, [1, 1]);
+    assert.equal(store.leasesInUse, 0, 'released when the call ended');
+
+    const { lease } = await policies.executeHoldingSlot('call', 'm', async () => 'stream', new AbortController().signal);
+    assert.equal(store.leasesInUse, 1);
+    assert.equal(policies.bulkhead.active, 1);
+    lease.release();
+    assert.equal(store.leasesInUse, 0);
+    assert.equal(policies.bulkhead.active, 0);
+  });
+});
