@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
+import { QuotaExhaustedError } from './resilience/errors.ts';
 import { ERROR_TABLE, InvalidRequestError, LeveeError, errorBody, formatParam, toLeveeError } from './errors.ts';
 import { DeadlineExceededError } from './resilience/deadline.ts';
 
@@ -22,6 +23,7 @@ describe('errors', () => {
       dependency_unavailable: 503,
       dependency_saturated: 503,
       upstream_rate_limited: 429,
+      upstream_quota_exhausted: 429,
       upstream_error: 502,
       upstream_timeout: 504,
       upstream_auth_failed: 502,
@@ -57,6 +59,14 @@ describe('errors', () => {
     assert.equal(toLeveeError(new DeadlineExceededError(200)).code, 'deadline_exceeded');
     const known = new LeveeError('forbidden', 'no');
     assert.equal(toLeveeError(known), known);
+  });
+
+  it('answers a spent outgoing quota with 429 upstream_quota_exhausted and Retry-After', () => {
+    const error = toLeveeError(new QuotaExhaustedError('llm', 'requests', 2_100));
+    assert.equal(error.code, 'upstream_quota_exhausted');
+    assert.equal(error.status, 429);
+    assert.equal(error.type, 'rate_limit_error');
+    assert.equal(error.headers['Retry-After'], '3');
   });
 
   it('renders OpenAI’s error shape with a null param when none applies', () => {

@@ -32,16 +32,19 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
   const metrics = createMetrics();
   const exposition = new MetricsExposition(metrics);
   const closeables: Closeable[] = [];
-  const apiKeys = await loadApiKeysOrExit(config, logger, closeables);
+  const apiKeys = await loadApiKeysOrExit(config, logger);
+  reloadOnSighup(apiKeys, logger, closeables);
 
   const redis = await connectRedis(config, metrics, logger);
+  const sharedState = redis ? new SharedState(redis, logger) : undefined;
+  // While Redis is away, each replica takes its share of a fleet-wide limit.
+  const localShare = () => sharedState?.liveReplicas ?? 1;
 
   const upstream = await resolveUpstream(config, logger, closeables);
-  const llm = createLlmDependency({ ...upstream, policies: config.llm.policies, metrics, logger });
+  const llm = createLlmDependency({ ...upstream, policies: config.llm.policies, quota: config.llm.quota, quotaLocalShare: localShare, redis, metrics, logger });
   closeables.unshift({ name: 'llm', close: llm.close });
 
   // Before serving: a replica that starts while the fleet's breaker is open starts open.
-  const sharedState = redis ? new SharedState(redis, logger) : undefined;
   if (sharedState) {
     sharedState.attach(llm.policies);
     await sharedState.start();
@@ -51,7 +54,7 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
 
   const health = new HealthService({ checkTimeoutMs: config.health.checkTimeoutMs, version: packageJson.version });
   health.register(llm.health);
-  if (redis) health.register(redis.health());
+  if (redis) health.register(redis.health(() => ({ live_replicas: localShare() })));
   closeables.push({ name: 'health', close: () => health.close() });
 
   const app = createApp({
@@ -63,7 +66,7 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
     v1: {
       llm: llm.gateway,
       embeddings: config.llm.policies.embeddings,
-      guards: v1Access({ apiKeys, rateLimits: createInboundRateLimits(config.rateLimits, { redis }), metrics }),
+      guards: v1Access({ apiKeys, rateLimits: createInboundRateLimits(config.rateLimits, { redis, localShare }), metrics }),
     },
     breakers: new Map([['llm', llm.policies.breaker]]),
     ...(config.adminToken ? { adminToken: config.adminToken.reveal() } : {}),
@@ -89,7 +92,7 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
  * The client keys when API_KEYS or API_KEYS_FILE is set. Keys that cannot be used stop the start
  * like a config error; later, SIGHUP re-reads the file (a bad file then keeps the previous keys).
  */
-async function loadApiKeysOrExit(config: Config, logger: Logger, closeables: Closeable[]): Promise<ApiKeyRegistry | undefined> {
+async function loadApiKeysOrExit(config: Config, logger: Logger): Promise<ApiKeyRegistry | undefined> {
   if (!config.apiKeys && !config.apiKeysFile) return undefined;
   let registry: ApiKeyRegistry;
   try {
@@ -100,12 +103,14 @@ async function loadApiKeysOrExit(config: Config, logger: Logger, closeables: Clo
     process.exit(1);
   }
   logger.info({ clients: registry.clients }, 'api keys loaded');
-  if (registry.reloadable) {
-    const reload = () => void registry.reload();
-    process.on('SIGHUP', reload);
-    closeables.push({ name: 'api keys', close: () => void process.off('SIGHUP', reload) });
-  }
   return registry;
+}
+
+/** SIGHUP re-reads API_KEYS_FILE (how a key is revoked without a restart); otherwise it is ignored, never fatal. */
+function reloadOnSighup(apiKeys: ApiKeyRegistry | undefined, logger: Logger, closeables: Closeable[]): void {
+  const reload = apiKeys?.reloadable ? () => void apiKeys.reload() : () => logger.info('SIGHUP ignored: no API_KEYS_FILE to re-read');
+  process.on('SIGHUP', reload);
+  closeables.push({ name: 'sighup', close: () => void process.off('SIGHUP', reload) });
 }
 
 /** Redis when REDIS_URL is set; a Redis that is down at start-up is waited for briefly, then used once it is back. */

@@ -13,6 +13,11 @@ export const OUTCOMES = [
   'circuit_open',
   'bulkhead_rejected',
   'rate_limited',
+  'quota_exhausted',
+  /** Redis answered LOADING, BUSY, READONLY and the like. */
+  'server_unavailable',
+  /** Redis refused the command itself (wrong type, bad script). */
+  'reply_error',
   'cancelled',
   'error',
 ] as const;

@@ -43,7 +43,7 @@ describe('RateLimitGate', () => {
     assert.equal(gate.remainingMs(), 3_000);
     mock.timers.tick(3_000);
     assert.equal(gate.remainingMs(), 0);
-    assert.deepEqual(closures, [{ dependency: 'dep', until: NOW + 5_000, status: 429 }]);
+    assert.deepEqual(closures, [{ dependency: 'dep', until: NOW + 5_000, status: 429, source: 'local' }]);
   });
 
   it('closeFor caps a long Retry-After at maxRetryAfterMs', () => {

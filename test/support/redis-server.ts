@@ -14,6 +14,10 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts again on the same port (after kill). */
   restart(): Promise<void>;
+  /** SIGSTOP: connections stay open but nothing answers, the worst case for callers. */
+  pause(): void;
+  /** SIGCONT after pause. */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -58,5 +62,17 @@ export async function startRedisServer(): Promise<RedisServer> {
     await exited;
   };
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, kill, restart: start, stop: kill };
+  const stop = async () => {
+    child?.kill('SIGCONT');
+    await kill();
+  };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    kill,
+    restart: start,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
+    stop,
+  };
 }

@@ -92,12 +92,14 @@ export class RedisDependency {
     return this.connection.connect(waitMs);
   }
 
-  health(): HealthCheck {
+  /** `extra` adds what the shared-state hub knows (live replicas). */
+  health(extra: () => Record<string, unknown> = () => ({})): HealthCheck {
     return {
       name: 'redis',
       kind: 'dependency',
       check: async (signal) => {
         const details = {
+          ...extra(),
           upstream: this.#upstreamLabel,
           connected: this.connection.ready,
           circuit_breaker: this.policies.breaker.state,
