@@ -9,8 +9,10 @@
  *   breaker    opens on REDIS_BREAKER_FAILURES failures (seed 004: 3) that are at least half of
  *              the calls within 10 s; while open Levee skips Redis entirely; one probe after
  *              REDIS_BREAKER_HALF_OPEN_AFTER_MS (seed 004: 30 s), or sooner: a reconnect closes it
- *   timeout    3 × live P95 per operation, clamped to [min(25 ms, T), T] with T = REDIS_TIMEOUT_MS
- *              (100 ms): no request ever waits on Redis longer than T
+ *   timeout    3 × live P95 per operation, clamped to [T/2, T] with T = REDIS_TIMEOUT_MS (100 ms):
+ *              no request ever waits on Redis longer than T, and the floor stays above event-loop
+ *              hiccups, since a command cut short may still have been applied by Redis (counted
+ *              there and again locally)
  */
 import type { RedisPolicyConfig } from '../../config/shared-state.ts';
 import type { AdaptiveTimeoutOptions } from '../../resilience/adaptive-timeout-tracker.ts';
@@ -23,7 +25,7 @@ export type RedisOperation = (typeof REDIS_OPERATIONS)[number];
 export function redisPolicySheet(config: RedisPolicyConfig): PolicySheet<RedisOperation> {
   const timeout: AdaptiveTimeoutOptions = {
     multiplier: 3,
-    floorMs: Math.min(25, config.timeoutMs),
+    floorMs: Math.max(1, Math.round(config.timeoutMs / 2)),
     ceilingMs: config.timeoutMs,
     defaultMs: config.timeoutMs,
     windowMs: 30_000,
