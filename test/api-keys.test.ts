@@ -65,6 +65,16 @@ describe('client API keys', () => {
     assert.doesNotMatch(stack.levee.stdout.join('\n'), /alpha-key|beta-key/);
   });
 
+  it('guards /v1 paths no route serves too: 401 without a key, then 404 or 405', async () => {
+    assert.equal((await fetch(`${stack.levee.url}/v1/no-such-thing`)).status, 401);
+    const unknown = await fetch(`${stack.levee.url}/v1/no-such-thing`, { headers: { Authorization: `Bearer ${ALPHA}` } });
+    assert.equal(unknown.status, 404);
+    assert.equal(((await unknown.json()) as ErrorBody).error.code, 'not_found');
+    const wrongMethod = await fetch(`${stack.levee.url}/v1/models`, { method: 'DELETE', headers: { Authorization: `Bearer ${ALPHA}` } });
+    assert.equal(wrongMethod.status, 405);
+    assert.equal(wrongMethod.headers.get('Allow'), 'HEAD, GET');
+  });
+
   it('leaves health and metrics open', async () => {
     assert.equal((await fetch(`${stack.levee.url}/health/live`)).status, 200);
     assert.equal((await fetch(`${stack.levee.url}/metrics`)).status, 200);

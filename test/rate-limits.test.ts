@@ -130,6 +130,9 @@ describe('inbound rate limits', () => {
       const answers = await bounded(3, 1, () => models(replica));
       assert.deepEqual(answers.map((answer) => answer.status), [401, 401, 429]);
       assert.equal(header(answers[0]!, 'RateLimit-Remaining'), 1, '401s carry the IP limit headers too');
+      const unrouted = await fetch(`${replica.url}/v1/no-such-thing`);
+      assert.equal(unrouted.status, 429, 'paths no route serves count against the IP limit too');
+      assert.equal(unrouted.headers.get('RateLimit-Remaining'), '0');
     } finally {
       await replica.stop();
     }

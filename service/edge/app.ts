@@ -22,6 +22,7 @@ import { errorHandler } from './middleware/error-handler.ts';
 import { jsonBody } from './middleware/json-body.ts';
 import { requestTelemetry } from './middleware/request-telemetry.ts';
 import { routeFallbacks } from './middleware/route-fallbacks.ts';
+import { guardUnmatchedV1 } from './middleware/v1-access.ts';
 import { healthRoutes } from './routes/health.ts';
 import type { LeveeMiddleware, LeveeState } from './state.ts';
 
@@ -73,6 +74,7 @@ export function createApp(options: AppOptions): Koa<LeveeState> {
   app.use(closeConnectionsWhileDraining(options.health));
   app.use(requestDeadline({ timeoutMs: options.requests.timeoutMs }));
   app.use(routeFallbacks());
+  if (options.v1?.guards) app.use(guardUnmatchedV1(router, options.v1.guards));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -4,10 +4,12 @@
  * per-key limit (only with API keys: without them there is no client identity to count).
  * Health, metrics and admin routes have none of these.
  */
+import type { Router } from '@koa/router';
+import compose from 'koa-compose';
 import type { ApiKeyRegistry } from '../../features/access/api-key-registry.ts';
 import type { InboundRateLimits } from '../../features/access/rate-limits.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
-import type { LeveeMiddleware } from '../state.ts';
+import type { LeveeMiddleware, LeveeState } from '../state.ts';
 import { requireClientKey } from './client-auth.ts';
 import { rateLimit } from './rate-limit.ts';
 
@@ -29,5 +31,17 @@ export function v1Access({ apiKeys, rateLimits, metrics }: V1AccessOptions): Rou
     if (auth) guards.push(auth);
     if (auth && rateLimits.key.enabled) guards.push(rateLimit({ limit: rateLimits.key, route, identify: (ctx) => ctx.state.client, metrics }));
     return guards;
+  };
+}
+
+/**
+ * The same guards for `/v1` paths no route serves, so a 404 or 405 there is also authenticated,
+ * counted and answered with the RateLimit-* headers (under the route label `unmatched`).
+ */
+export function guardUnmatchedV1(router: Router<LeveeState>, guards: RouteGuards): LeveeMiddleware {
+  const guarded = compose(guards('unmatched'));
+  return (ctx, next) => {
+    if (!ctx.path.startsWith('/v1/') || router.match(ctx.path, ctx.method).route) return next();
+    return guarded(ctx, next);
   };
 }
