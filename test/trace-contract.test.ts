@@ -52,6 +52,7 @@ describe('trace contract', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_BSP_SCHEDULE_DELAY: '50',
+      API_KEYS: 'tracer:trace-key-0123456789',
     });
   });
   after(async () => {
@@ -63,7 +64,7 @@ describe('trace contract', () => {
     stack.simulator.setFaults([{ route: 'chat', count: 2, fault: { type: 'error', status: 503 } }]);
     const response = await fetch(`${stack.levee.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'X-Request-Id': 'trace-contract-1' },
+      headers: { 'content-type': 'application/json', 'X-Request-Id': 'trace-contract-1', Authorization: 'Bearer trace-key-0123456789' },
       body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'a secret prompt' }] }),
     });
     assert.equal(response.status, 200);
@@ -88,9 +89,10 @@ describe('trace contract', () => {
     const serverSpan = spans.find((span) => span.spanId === callSpan.parentSpanId);
     assert.equal(serverSpan?.name, 'POST /v1/chat/completions');
     assert.equal(attribute(serverSpan!, 'http.route'), '/v1/chat/completions');
+    assert.equal(attribute(serverSpan!, 'levee.client.name'), 'tracer', 'the key name is the client');
 
-    // No content in any attribute.
-    assert.doesNotMatch(JSON.stringify(spans), /secret prompt/);
+    // No content and no key in any attribute.
+    assert.doesNotMatch(JSON.stringify(spans), /secret prompt|trace-key/);
 
     const traceId = callSpan.traceId;
     const line = stack.levee.logs().find((entry) => entry.request_id === 'trace-contract-1');
