@@ -56,6 +56,32 @@ describe('loadConfig', () => {
     assert.equal(config.apiKeys?.reveal(), 'alice:key-alice-1,bob:key-bob-22');
   });
 
+  it('reads the shared-state tunables, with the seeds as defaults', () => {
+    const defaults = loadConfig({});
+    assert.deepEqual(defaults.rateLimits, { keyPerMinute: 0, ipPerMinute: 100 });
+    assert.deepEqual(defaults.llm.quota, { requestsPerMinute: 0, concurrent: 0, tokensPerMinute: 0 });
+    assert.equal(defaults.sharedState.redis.breakerFailures, 3);
+    assert.equal(defaults.sharedState.redis.breakerHalfOpenAfterMs, 30_000);
+    const config = loadConfig({
+      REDIS_KEY_PREFIX: 'blue:',
+      REDIS_TIMEOUT_MS: '50',
+      SHARED_STATE_SYNC_MS: '500',
+      RATE_LIMIT_KEY_PER_MIN: '600',
+      RATE_LIMIT_IP_PER_MIN: '0',
+      LLM_QUOTA_REQUESTS_PER_MIN: '50',
+      LLM_QUOTA_CONCURRENT: '5',
+    });
+    assert.equal(config.sharedState.redis.keyPrefix, 'blue:');
+    assert.equal(config.sharedState.redis.timeoutMs, 50);
+    assert.equal(config.sharedState.syncIntervalMs, 500);
+    assert.deepEqual(config.rateLimits, { keyPerMinute: 600, ipPerMinute: 0 });
+    assert.deepEqual(config.llm.quota, { requestsPerMinute: 50, concurrent: 5, tokensPerMinute: 0 });
+    assert.deepEqual(problemsOf({ REDIS_KEY_PREFIX: 'a b', RATE_LIMIT_IP_PER_MIN: '-1' }), [
+      'REDIS_KEY_PREFIX: must be 1-64 characters of [A-Za-z0-9_:.-] (got "a b")',
+      'RATE_LIMIT_IP_PER_MIN: must be at least 0 (got "-1")',
+    ]);
+  });
+
   it('lists every problem at once', () => {
     const problems = problemsOf({ PORT: 'abc', REQUEST_TIMEOUT_MS: '-1', LOG_LEVEL: 'loud', LEVEE_ENV: 'staging' });
     assert.equal(problems.length, 4);
