@@ -7,6 +7,7 @@ import { inspect } from 'node:util';
 import { z } from 'zod';
 import { flag, integer, url } from './config/env-parsers.ts';
 import { llmEnvironment, llmPolicyConfig, type LlmPolicyConfig } from './config/llm.ts';
+import { postgresConfig, postgresEnvironment, type PostgresConfig } from './config/postgres.ts';
 import { sharedStateConfig, sharedStateEnvironment, type QuotaConfig, type RateLimitConfig, type SharedStateConfig } from './config/shared-state.ts';
 
 /** Holds a secret so that logging, JSON or inspecting the config can never print it. */
@@ -86,6 +87,7 @@ const environmentSchema = z.object({
   METRICS_PORT: integer({ min: 1, max: 65535 }).optional(),
   ...llmEnvironment,
   ...sharedStateEnvironment,
+  ...postgresEnvironment,
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -110,6 +112,7 @@ export interface Config {
   /** Unset: /metrics is served on the public port. */
   metricsPort: number | undefined;
   databaseUrl: Secret | undefined;
+  postgres: PostgresConfig;
   redisUrl: Secret | undefined;
   adminToken: Secret | undefined;
   apiKeys: Secret | undefined;
@@ -177,6 +180,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     llm: { baseUrl: env.LLM_BASE_URL, apiKey: secret(env.LLM_API_KEY), policies: llmPolicyConfig(env), quota: shared.llmQuota },
     metricsPort: env.METRICS_PORT,
     databaseUrl: secret(env.DATABASE_URL),
+    postgres: postgresConfig(env),
     redisUrl: secret(env.REDIS_URL),
     adminToken: secret(env.ADMIN_TOKEN),
     apiKeys: secret(env.API_KEYS),

@@ -8,6 +8,9 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLlmDependency } from './deps/llm/llm-dependency.ts';
 import { RedisDependency } from './deps/redis/redis-dependency.ts';
 import { SharedState } from './deps/redis/shared-state.ts';
+import { createPostgresDependency } from './deps/postgres/create-postgres.ts';
+import type { PostgresDependency } from './deps/postgres/postgres-dependency.ts';
+import { DataDirInUseError } from './deps/postgres/embedded/data-dir-lock.ts';
 import { createApp, type RouteModule } from './edge/app.ts';
 import { v1Access } from './edge/middleware/v1-access.ts';
 import { startHttpServer, type RunningServer } from './edge/http-server.ts';
@@ -22,7 +25,8 @@ import { shutdownTracing } from './telemetry/tracing.ts';
 
 export interface MainOptions {
   env?: Record<string, string | undefined>;
-  extraRoutes?: RouteModule;
+  /** Routes only tests mount; they may reach the dependencies (e.g. to make the store slow on purpose). */
+  extraRoutes?: (deps: { postgres: PostgresDependency }) => RouteModule;
 }
 
 export async function main(options: MainOptions = {}): Promise<RunningServer> {
@@ -52,9 +56,13 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
   }
   if (redis) closeables.push({ name: 'redis', close: () => redis.close() });
 
+  const postgres = createPostgresOrExit(config, metrics, logger);
+  closeables.unshift({ name: 'postgres', close: () => postgres.close() });
+
   const health = new HealthService({ checkTimeoutMs: config.health.checkTimeoutMs, version: packageJson.version });
   health.register(llm.health);
   if (redis) health.register(redis.health(() => ({ live_replicas: localShare() })));
+  health.register(postgres.health());
   closeables.push({ name: 'health', close: () => health.close() });
 
   const app = createApp({
@@ -71,7 +79,7 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
     breakers: new Map([['llm', llm.policies.breaker]]),
     ...(config.adminToken ? { adminToken: config.adminToken.reveal() } : {}),
     ...(config.metricsPort === undefined ? { exposition } : {}),
-    ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
+    ...(options.extraRoutes ? { extraRoutes: options.extraRoutes({ postgres }) } : {}),
   });
 
   const server = await listenOrExit(app.callback(), config.http, logger);
@@ -111,6 +119,17 @@ function reloadOnSighup(apiKeys: ApiKeyRegistry | undefined, logger: Logger, clo
   const reload = apiKeys?.reloadable ? () => void apiKeys.reload() : () => logger.info('SIGHUP ignored: no API_KEYS_FILE to re-read');
   process.on('SIGHUP', reload);
   closeables.push({ name: 'sighup', close: () => void process.off('SIGHUP', reload) });
+}
+
+/** The vector store: DATABASE_URL, or the embedded server (its DATA_DIR locked now, started on first use). */
+function createPostgresOrExit(config: Config, metrics: ReturnType<typeof createMetrics>, logger: Logger) {
+  try {
+    return createPostgresDependency({ databaseUrl: config.databaseUrl?.reveal(), config: config.postgres, metrics, logger });
+  } catch (error) {
+    if (!(error instanceof DataDirInUseError)) throw error;
+    process.stderr.write(`levee: ${error.message}\n`);
+    process.exit(1);
+  }
 }
 
 /** Redis when REDIS_URL is set; a Redis that is down at start-up is waited for briefly, then used once it is back. */

@@ -18,6 +18,8 @@ export const OUTCOMES = [
   'server_unavailable',
   /** Redis refused the command itself (wrong type, bad script). */
   'reply_error',
+  /** Postgres refused the statement itself (constraint, syntax, missing table). */
+  'query_error',
   'cancelled',
   'error',
 ] as const;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { InvalidRequestError } from '../../service/errors.ts';
+import type { PostgresDependency } from '../../service/deps/postgres/postgres-dependency.ts';
 import type { RouteModule } from '../../service/edge/app.ts';
 
 /** What the slow route saw, for tests running the app in-process. */
@@ -55,3 +56,19 @@ export const testRoutes: RouteModule = (router, { json }) => {
     throw new Error('database password mismatch at internal-host:5432');
   });
 };
+
+/**
+ * The test routes plus one that holds the vector store busy: `SELECT pg_sleep` under the store's
+ * `search` policies, so a test can watch a slow query being cut at its timeout while the rest of
+ * Levee keeps answering.
+ */
+export function withStoreRoutes(routes: RouteModule, postgres: PostgresDependency): RouteModule {
+  return (router, tools) => {
+    routes(router, tools);
+    router.get('/test/slow-query', async (ctx) => {
+      const ms = Number(ctx.query.ms ?? 1000);
+      await postgres.query('search', (client) => client.query('SELECT pg_sleep($1)', [ms / 1000]), ctx.state.deadline.signal);
+      ctx.body = { slept_ms: ms };
+    });
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Versioned schema migrations, applied at start-up in order, each once, in one transaction.
+ * Replicas starting together take turns on an advisory lock, so each migration runs exactly once
+ * however many start. Never edit a released migration: add the next one.
+ */
+import type { PostgresClient } from './client.ts';
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'collections',
+    sql: `
+      CREATE EXTENSION IF NOT EXISTS vector;
+      CREATE TABLE levee_collections (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        name text NOT NULL UNIQUE CHECK (name ~ '^[a-z0-9_-]{1,63}$'),
+        model text NOT NULL,
+        dimension integer NOT NULL CHECK (dimension BETWEEN 1 AND 4000),
+        created_at timestamptz NOT NULL DEFAULT now()
+      );`,
+  },
+];
+
+/** Any constant: the advisory lock's key for Levee's migrations. */
+const MIGRATION_LOCK_KEY = 7_261_001;
+
+/** Applies what is missing, all in one transaction; returns the versions applied now. */
+export async function migrate(client: PostgresClient): Promise<number[]> {
+  await client.query('BEGIN');
+  try {
+    // First, before even the bookkeeping table: replicas starting together take turns here.
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query(`CREATE TABLE IF NOT EXISTS levee_schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const done = new Set((await client.query<{ version: number }>('SELECT version FROM levee_schema_migrations')).rows.map((row) => row.version));
+    const applied: number[] = [];
+    for (const migration of MIGRATIONS) {
+      if (done.has(migration.version)) continue;
+      await client.query(migration.sql);
+      await client.query('INSERT INTO levee_schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+      applied.push(migration.version);
+    }
+    await client.query('COMMIT');
+    return applied;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}

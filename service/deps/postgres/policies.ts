@@ -1,0 +1,49 @@
+/**
+ * The vector store's policy sheet.
+ *
+ *   bulkhead   as many calls as the pool has connections (POSTGRES_POOL_MAX, 10; the embedded
+ *              server: 1, it is one session), 4× that queued, a queued call waits ≤ 5 s
+ *   retry      3 calls, 100 ms doubling to 1 s, ±25 %, for transient failures only: lost
+ *              connections, server restarts, serialization failures and deadlocks (a
+ *              transaction is retried as a whole); a statement's own error never
+ *   breaker    ≥ 5 failures and ≥ 50 % within 60 s; one probe after 30 s; 1 good probe closes
+ *              it. Failures: connection errors, statement timeouts; ignored: the statement's
+ *              own errors (constraints, syntax), serialization failures, aborts
+ *   timeout    per operation: 3 × live P95, clamped to [POSTGRES_TIMEOUT_FLOOR_MS 1 s,
+ *              POSTGRES_TIMEOUT_CEILING_MS 30 s], 10 s before 20 samples; the ceiling is also
+ *              the server's statement_timeout, so a cut query stops on the server too. A call
+ *              cut on the client gives up its connection, which is closed, not reused
+ */
+import type { PostgresConfig } from '../../config/postgres.ts';
+import type { AdaptiveTimeoutOptions } from '../../resilience/adaptive-timeout-tracker.ts';
+import type { PolicySheet } from '../../resilience/dependency-policies.ts';
+import { classifyPostgresFailure } from './errors.ts';
+
+export const POSTGRES_OPERATIONS = ['migrate', 'collections', 'documents', 'upsert', 'search', 'health'] as const;
+export type PostgresOperation = (typeof POSTGRES_OPERATIONS)[number];
+
+export function postgresPolicySheet(config: PostgresConfig, poolSize: number): PolicySheet<PostgresOperation> {
+  const timeout: AdaptiveTimeoutOptions = {
+    multiplier: 3,
+    floorMs: config.timeout.floorMs,
+    ceilingMs: config.timeout.ceilingMs,
+    defaultMs: config.timeout.defaultMs,
+    windowMs: 60_000,
+    minSamples: 20,
+    escalateAfterTimeouts: 3,
+    escalationFactor: 2,
+  };
+  const timeouts = Object.fromEntries(POSTGRES_OPERATIONS.map((operation) => [operation, timeout])) as Record<PostgresOperation, AdaptiveTimeoutOptions>;
+  // Migrations may build indexes on large tables: only the ceiling bounds them.
+  timeouts.migrate = { ...timeout, floorMs: config.timeout.ceilingMs, defaultMs: config.timeout.ceilingMs };
+  return {
+    dependency: 'postgres',
+    bulkhead: { maxConcurrent: poolSize, maxQueued: poolSize * 4, queueTimeoutMs: 5_000, retryAfterMs: 1_000 },
+    rateLimit: { defaultRetryAfterMs: 1_000, maxRetryAfterMs: 10_000 },
+    retry: { maxAttempts: config.retryMaxAttempts, initialDelayMs: 100, maxDelayMs: 1_000, jitter: 0.25 },
+    retryBudget: { ratio: 0.2, minRetriesPerSecond: 3, windowMs: 10_000 },
+    breaker: { enabled: true, minimumFailures: 5, failureRateThreshold: 0.5, windowMs: 60_000, halfOpenAfterMs: 30_000, successesToClose: 1 },
+    timeouts,
+    classify: classifyPostgresFailure,
+  };
+}

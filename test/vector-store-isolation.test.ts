@@ -1,0 +1,74 @@
+/**
+ * The embedded vector store lives in its own process: while it is stuck in a slow query, Levee
+ * keeps answering health probes and chat, and the query is cut at its timeout with 504
+ * upstream_timeout. A second Levee on the same DATA_DIR refuses to start, naming the directory.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startSimulator, type SimulatorHandle } from '../simulator/server.ts';
+import { spawnLevee, spawnProcess, TEST_ROUTES_ENTRY, type LeveeProcess } from './support/levee-process.ts';
+
+describe('embedded vector store isolation', () => {
+  let dataDir: string;
+  let simulator: SimulatorHandle;
+  let levee: LeveeProcess;
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'levee-store-'));
+    simulator = await startSimulator({ seed: 3 });
+    levee = await spawnLevee({
+      env: {
+        LLM_BASE_URL: simulator.url,
+        DATA_DIR: dataDir,
+        // One attempt, cut at 1 s: the slow query below must end as a 504, not be retried.
+        POSTGRES_TIMEOUT_CEILING_MS: '1000',
+        POSTGRES_TIMEOUT_DEFAULT_MS: '1000',
+        POSTGRES_RETRY_MAX_ATTEMPTS: '1',
+      },
+    });
+    // The embedded server starts on first use (seconds, once).
+    const warm = await fetch(`${levee.url}/test/slow-query?ms=1`);
+    assert.equal(warm.status, 200);
+  });
+  after(async () => {
+    await levee.stop();
+    await simulator.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps serving health and chat while the store is stuck, and cuts the query at its timeout', async () => {
+    const order: string[] = [];
+    const slow = fetch(`${levee.url}/test/slow-query?ms=4000`).then(async (response) => {
+      order.push('slow query');
+      return { status: response.status, body: (await response.json()) as { error: { code: string } } };
+    });
+    // Give the slow query time to reach the store's process.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const live = await fetch(`${levee.url}/health/live`);
+    order.push('live');
+    const chat = await fetch(`${levee.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    order.push('chat');
+    assert.equal(live.status, 200);
+    assert.equal(chat.status, 200);
+
+    const { status, body } = await slow;
+    assert.equal(status, 504);
+    assert.equal(body.error.code, 'upstream_timeout');
+    assert.deepEqual(order, ['live', 'chat', 'slow query'], 'health and chat answered while the store was busy');
+  });
+
+  it('refuses a second Levee on the same DATA_DIR with a message naming it', async () => {
+    const second = spawnProcess({ env: { LLM_BASE_URL: simulator.url, DATA_DIR: dataDir } });
+    const { code } = await second.exited;
+    assert.equal(code, 1);
+    const stderr = second.stderr.join('\n');
+    assert.match(stderr, /data directory .* is in use by another process/);
+    assert.ok(stderr.includes(dataDir), stderr);
+  });
+});
