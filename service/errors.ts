@@ -29,8 +29,12 @@ export const ERROR_TABLE = {
   forbidden: { status: 403, type: 'permission_error', retryable: false },
   not_found: { status: 404, type: 'invalid_request_error', retryable: false },
   method_not_allowed: { status: 405, type: 'invalid_request_error', retryable: false },
+  /** A collection with that name already exists. */
+  collection_exists: { status: 409, type: 'invalid_request_error', retryable: false },
   payload_too_large: { status: 413, type: 'invalid_request_error', retryable: false },
   unsupported_media_type: { status: 415, type: 'invalid_request_error', retryable: false },
+  /** The embedding model answered with vectors of another size than the collection's dimension; nothing was written. */
+  dimension_mismatch: { status: 422, type: 'invalid_request_error', retryable: false },
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error', retryable: true },
   internal_error: { status: 500, type: 'api_error', retryable: true },
   deadline_exceeded: { status: 504, type: 'api_error', retryable: true },

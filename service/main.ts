@@ -76,6 +76,7 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
       embeddings: config.llm.policies.embeddings,
       guards: v1Access({ apiKeys, rateLimits: createInboundRateLimits(config.rateLimits, { redis, localShare }), metrics }),
     },
+    retrieval: { postgres, llm: llm.gateway, embeddings: config.llm.policies.embeddings },
     breakers: new Map([['llm', llm.policies.breaker]]),
     ...(config.adminToken ? { adminToken: config.adminToken.reveal() } : {}),
     ...(config.metricsPort === undefined ? { exposition } : {}),

@@ -1,7 +1,8 @@
 /**
  * The embedded vector store lives in its own process: while it is stuck in a slow query, Levee
  * keeps answering health probes and chat, and the query is cut at its timeout with 504
- * upstream_timeout. A second Levee on the same DATA_DIR refuses to start, naming the directory.
+ * upstream_timeout. A second Levee on the same DATA_DIR refuses to start, naming the directory;
+ * a restarted one finds its collections and documents where it left them.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSimulator, type SimulatorHandle } from '../simulator/server.ts';
-import { spawnLevee, spawnProcess, TEST_ROUTES_ENTRY, type LeveeProcess } from './support/levee-process.ts';
+import { spawnLevee, spawnProcess, waitFor, type LeveeProcess } from './support/levee-process.ts';
 
 describe('embedded vector store isolation', () => {
   let dataDir: string;
@@ -70,5 +71,28 @@ describe('embedded vector store isolation', () => {
     const stderr = second.stderr.join('\n');
     assert.match(stderr, /data directory .* is in use by another process/);
     assert.ok(stderr.includes(dataDir), stderr);
+  });
+
+  it('a Levee restarted on the same DATA_DIR still has its collections and documents', async () => {
+    // The store is still inside the slow query above: wait until it answers again.
+    await waitFor(async () => ((await fetch(`${levee.url}/test/slow-query?ms=1`)).status === 200 ? true : undefined), {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+      what: () => 'the store to be idle',
+    });
+    const post = (path: string, body: unknown) =>
+      fetch(`${levee.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal((await post('/v1/collections', { name: 'kept', model: 'text-embedding-3-small', dimension: 1536 })).status, 200);
+    const documents = ['first', 'second', 'third'].map((text, index) => ({ id: `doc-${index}`, text, metadata: { index } }));
+    assert.equal((await post('/v1/collections/kept/documents', { documents })).status, 200);
+
+    await levee.stop();
+    levee = await spawnLevee({ env: { LLM_BASE_URL: simulator.url, DATA_DIR: dataDir } });
+    const collection = (await (await fetch(`${levee.url}/v1/collections/kept`)).json()) as { document_count: number; dimension: number };
+    assert.equal(collection.dimension, 1536);
+    assert.equal(collection.document_count, 3);
+    const document = (await (await fetch(`${levee.url}/v1/collections/kept/documents/doc-1`)).json()) as { text: string; metadata: unknown };
+    assert.equal(document.text, 'second');
+    assert.deepEqual(document.metadata, { index: 1 });
   });
 });

@@ -15,6 +15,7 @@ import type { MetricsExposition } from '../telemetry/metrics-exposition.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { circuitBreakerRoutes, type BreakerRegistry } from './routes/circuit-breakers.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { retrievalRoutes, type RetrievalOptions } from './routes/retrieval.ts';
 import { v1Routes, type V1Options } from './routes/v1.ts';
 import { requestDeadline } from './middleware/deadline.ts';
 import { closeConnectionsWhileDraining } from './middleware/drain.ts';
@@ -44,6 +45,8 @@ export interface AppOptions {
   exposition?: MetricsExposition;
   /** The OpenAI-compatible API; unset in tests of the edge alone. */
   v1?: V1Options;
+  /** The retrieval API (/v1/collections), behind the same guards as `v1`; unset: not mounted. */
+  retrieval?: RetrievalOptions;
   breakers: BreakerRegistry;
   /** Unset: admin routes are not mounted. */
   adminToken?: string;
@@ -67,6 +70,7 @@ export function createApp(options: AppOptions): Koa<LeveeState> {
   circuitBreakerRoutes(router, options.breakers, options.adminToken);
   if (options.exposition) metricsRoutes(router, options.exposition);
   if (options.v1) v1Routes(router, tools, options.v1);
+  if (options.retrieval) retrievalRoutes(router, tools, options.retrieval, options.v1?.guards);
   options.extraRoutes?.(router, tools);
 
   app.use(errorHandler());

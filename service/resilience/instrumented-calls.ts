@@ -9,6 +9,7 @@ import { SPAN_ATTRIBUTE } from '../telemetry/names.ts';
 import { traceIdsOf, tracer } from '../telemetry/tracing.ts';
 import type { BulkheadLease } from './bulkhead.ts';
 import { classifyFailure } from './classification.ts';
+import { AttemptTimeoutError } from './errors.ts';
 import type { CallContext, DependencyPolicies } from './dependency-policies.ts';
 import { boundedOutcome, type Outcome } from './outcomes.ts';
 
@@ -100,7 +101,9 @@ export class InstrumentedCalls<Operation extends string> {
     try {
       return await context.with(trace.setSpan(context.active(), span), () => attempt({ ...callContext, span }));
     } catch (error) {
-      outcome = this.#outcomeOf(error, callerSignal);
+      // Cut at its timeout, the client fails with its own error (a closed connection): say timeout.
+      const reason: unknown = callContext.signal.aborted ? callContext.signal.reason : undefined;
+      outcome = this.#outcomeOf(reason instanceof AttemptTimeoutError ? reason : error, callerSignal);
       span.setAttribute(SPAN_ATTRIBUTE.errorType, outcome);
       span.setStatus({ code: SpanStatusCode.ERROR });
       throw error;

@@ -4,6 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -48,9 +51,11 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 export function spawnProcess(options: SpawnOptions = {}) {
   const command = options.command ?? { file: process.execPath, args: [TEST_ROUTES_ENTRY] };
+  // Each child its own DATA_DIR unless the test picks one: the embedded store locks it.
+  const ownDataDir = options.env?.DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), 'levee-test-data-')) : undefined;
   const child = spawn(command.file, command.args, {
     cwd: REPO_ROOT,
-    env: childEnv(options.env),
+    env: childEnv({ ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}), ...options.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: command.detached ?? false,
   });
@@ -58,10 +63,10 @@ export function spawnProcess(options: SpawnOptions = {}) {
   const stderr: string[] = [];
   collectLines(child.stdout!, stdout);
   collectLines(child.stderr!, stderr);
-  const exited = once(child, 'exit').then(([code, signal]) => ({
-    code: code as number | null,
-    signal: signal as NodeJS.Signals | null,
-  }));
+  const exited = once(child, 'exit').then(([code, signal]) => {
+    if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
+    return { code: code as number | null, signal: signal as NodeJS.Signals | null };
+  });
   return { child, stdout, stderr, exited };
 }
 

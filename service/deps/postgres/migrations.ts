@@ -25,6 +25,12 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at timestamptz NOT NULL DEFAULT now()
       );`,
   },
+  {
+    version: 2,
+    // Kept by every write in the same transaction, so listing collections never counts rows.
+    name: 'collection document counts',
+    sql: `ALTER TABLE levee_collections ADD COLUMN document_count bigint NOT NULL DEFAULT 0 CHECK (document_count >= 0);`,
+  },
 ];
 
 /** Any constant: the advisory lock's key for Levee's migrations. */

@@ -11,7 +11,8 @@
  *              own errors (constraints, syntax), serialization failures, aborts
  *   timeout    per operation: 3 × live P95, clamped to [POSTGRES_TIMEOUT_FLOOR_MS 1 s,
  *              POSTGRES_TIMEOUT_CEILING_MS 30 s], 10 s before 20 samples; the ceiling is also
- *              the server's statement_timeout, so a cut query stops on the server too. A call
+ *              the server's statement_timeout, so a cut query stops on the server too (migrations
+ *              and upserts: the ceiling alone, they grow with their input). A call
  *              cut on the client gives up its connection, which is closed, not reused
  */
 import type { PostgresConfig } from '../../config/postgres.ts';
@@ -34,8 +35,11 @@ export function postgresPolicySheet(config: PostgresConfig, poolSize: number): P
     escalationFactor: 2,
   };
   const timeouts = Object.fromEntries(POSTGRES_OPERATIONS.map((operation) => [operation, timeout])) as Record<PostgresOperation, AdaptiveTimeoutOptions>;
-  // Migrations may build indexes on large tables: only the ceiling bounds them.
-  timeouts.migrate = { ...timeout, floorMs: config.timeout.ceilingMs, defaultMs: config.timeout.ceilingMs };
+  // Migrations may build indexes on large tables, and an upsert of 1,000 documents into an HNSW
+  // index takes ~20 s on the embedded server: only the ceiling bounds them.
+  const ceilingOnly = { ...timeout, floorMs: config.timeout.ceilingMs, defaultMs: config.timeout.ceilingMs };
+  timeouts.migrate = ceilingOnly;
+  timeouts.upsert = ceilingOnly;
   return {
     dependency: 'postgres',
     bulkhead: { maxConcurrent: poolSize, maxQueued: poolSize * 4, queueTimeoutMs: 5_000, retryAfterMs: 1_000 },
