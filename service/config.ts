@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { flag, integer, url } from './config/env-parsers.ts';
 import { llmEnvironment, llmPolicyConfig, type LlmPolicyConfig } from './config/llm.ts';
 import { postgresConfig, postgresEnvironment, type PostgresConfig } from './config/postgres.ts';
+import { cacheConfig, cacheEnvironment, type CacheConfig } from './config/cache.ts';
 import { sharedStateConfig, sharedStateEnvironment, type QuotaConfig, type RateLimitConfig, type SharedStateConfig } from './config/shared-state.ts';
 
 /** Holds a secret so that logging, JSON or inspecting the config can never print it. */
@@ -88,6 +89,7 @@ const environmentSchema = z.object({
   ...llmEnvironment,
   ...sharedStateEnvironment,
   ...postgresEnvironment,
+  ...cacheEnvironment,
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -113,6 +115,7 @@ export interface Config {
   metricsPort: number | undefined;
   databaseUrl: Secret | undefined;
   postgres: PostgresConfig;
+  cache: CacheConfig;
   redisUrl: Secret | undefined;
   adminToken: Secret | undefined;
   apiKeys: Secret | undefined;
@@ -181,6 +184,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     metricsPort: env.METRICS_PORT,
     databaseUrl: secret(env.DATABASE_URL),
     postgres: postgresConfig(env),
+    cache: cacheConfig(env),
     redisUrl: secret(env.REDIS_URL),
     adminToken: secret(env.ADMIN_TOKEN),
     apiKeys: secret(env.API_KEYS),

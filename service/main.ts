@@ -16,6 +16,7 @@ import { v1Access } from './edge/middleware/v1-access.ts';
 import { startHttpServer, type RunningServer } from './edge/http-server.ts';
 import { ApiKeyRegistry, ApiKeysError } from './features/access/api-key-registry.ts';
 import { createInboundRateLimits } from './features/access/rate-limits.ts';
+import { createCaches } from './features/cache/create-caches.ts';
 import { HealthService } from './features/health/health-service.ts';
 import { flush, installShutdown, type Closeable } from './shutdown.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
@@ -65,9 +66,12 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
   health.register(postgres.health());
   closeables.push({ name: 'health', close: () => health.close() });
 
+  const caches = createCaches({ config: config.cache, redis, metrics, logger });
+
   const app = createApp({
     logger,
     health,
+    caches,
     http: config.http,
     requests: config.requests,
     metrics,
@@ -75,9 +79,14 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
       llm: llm.gateway,
       embeddings: config.llm.policies.embeddings,
       guards: v1Access({ apiKeys, rateLimits: createInboundRateLimits(config.rateLimits, { redis, localShare }), metrics }),
+      caches: { chat: caches.chat, embeddings: caches.embeddings },
     },
-    retrieval: { postgres, llm: llm.gateway, embeddings: config.llm.policies.embeddings },
-    breakers: new Map([['llm', llm.policies.breaker]]),
+    retrieval: { postgres, llm: llm.gateway, embeddings: config.llm.policies.embeddings, searchCache: caches.search },
+    breakers: new Map([
+      ['llm', llm.policies.breaker],
+      ['postgres', postgres.policies.breaker],
+      ...(redis ? ([['redis', redis.policies.breaker]] as const) : []),
+    ]),
     ...(config.adminToken ? { adminToken: config.adminToken.reveal() } : {}),
     ...(config.metricsPort === undefined ? { exposition } : {}),
     ...(options.extraRoutes ? { extraRoutes: options.extraRoutes({ postgres }) } : {}),

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { waitFor } from './support/levee-process.ts';
 import { startLeveeWithSimulator, type LeveeWithSimulator } from './support/levee-with-simulator.ts';
 
 const chat = (url: string, headers: Record<string, string> = {}) =>
@@ -26,8 +27,11 @@ describe('upstream rate limiting', () => {
     const started = Date.now();
     const first = chat(levee.url);
 
-    // While the gate is closed, a caller with 200 ms left cannot wait: 429 at once.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Once the 429 has closed the gate, a caller with 200 ms left cannot wait: 429 at once.
+    await waitFor(async () => {
+      const health = (await (await fetch(`${levee.url}/health/detailed`)).json()) as { checks: { llm: { rate_limited_for_ms: number } } };
+      return health.checks.llm.rate_limited_for_ms > 300 ? true : undefined;
+    }, { timeoutMs: 900, intervalMs: 10, what: () => 'the gate to close' });
     const hurried = await chat(levee.url, { 'X-Request-Timeout-Ms': '200' });
     assert.equal(hurried.status, 429);
     assert.ok(Number(hurried.headers.get('retry-after')) >= 1);

@@ -16,6 +16,8 @@ import type { Metrics } from '../telemetry/metrics.ts';
 import { circuitBreakerRoutes, type BreakerRegistry } from './routes/circuit-breakers.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { retrievalRoutes, type RetrievalOptions } from './routes/retrieval.ts';
+import { cacheHealthRoutes } from './routes/cache-health.ts';
+import type { Caches } from '../features/cache/create-caches.ts';
 import { v1Routes, type V1Options } from './routes/v1.ts';
 import { requestDeadline } from './middleware/deadline.ts';
 import { closeConnectionsWhileDraining } from './middleware/drain.ts';
@@ -45,6 +47,8 @@ export interface AppOptions {
   exposition?: MetricsExposition;
   /** The OpenAI-compatible API; unset in tests of the edge alone. */
   v1?: V1Options;
+  /** Serves GET /health/cache (hit ratios per cache); unset: not mounted. */
+  caches?: Pick<Caches, 'stats'>;
   /** The retrieval API (/v1/collections), behind the same guards as `v1`; unset: not mounted. */
   retrieval?: RetrievalOptions;
   breakers: BreakerRegistry;
@@ -70,6 +74,7 @@ export function createApp(options: AppOptions): Koa<LeveeState> {
   circuitBreakerRoutes(router, options.breakers, options.adminToken);
   if (options.exposition) metricsRoutes(router, options.exposition);
   if (options.v1) v1Routes(router, tools, options.v1);
+  if (options.caches) cacheHealthRoutes(router, options.caches);
   if (options.retrieval) retrievalRoutes(router, tools, options.retrieval, options.v1?.guards);
   options.extraRoutes?.(router, tools);
 

@@ -90,3 +90,19 @@ export class Deadline {
     if (!this.signal.aborted) this.#controller.abort(reason);
   }
 }
+
+/**
+ * Runs `work` with a signal that keeps `signal`'s deadline but not its caller: for a call shared
+ * by several requests (a cache's single flight), which must not fail them all when the first
+ * caller goes away. Unbounded deadlines stay unbounded.
+ */
+export async function withDetachedDeadline<T>(signal: AbortSignal, work: (detached: AbortSignal) => Promise<T>): Promise<T> {
+  const remaining = remainingMsOf(signal);
+  if (!Number.isFinite(remaining)) return work(new AbortController().signal);
+  const deadline = new Deadline(remaining);
+  try {
+    return await work(deadline.signal);
+  } finally {
+    deadline.release();
+  }
+}

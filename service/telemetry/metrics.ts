@@ -141,7 +141,7 @@ export function createMetrics() {
     }),
     sharedStateDegraded: new client.Gauge({
       name: METRIC.sharedStateDegraded,
-      help: '1 while a shared-state feature (circuit_breakers, rate_limits, quotas) runs on local state because Redis is unreachable; 0 when shared or when no REDIS_URL is set.',
+      help: '1 while a shared-state feature (circuit_breakers, rate_limits, quotas, caches) runs on local state because Redis is unreachable; 0 when shared or when no REDIS_URL is set.',
       labelNames: [LABEL.feature],
       registers,
     }),
@@ -174,6 +174,32 @@ export function createMetrics() {
       name: METRIC.quotaRejected,
       help: 'Calls refused without reaching the provider because the fleet-wide quota outlasted their deadline.',
       labelNames: [LABEL.dependency, LABEL.quota],
+      registers,
+    }),
+    cacheRequests: new client.Counter({
+      name: METRIC.cacheRequests,
+      help: 'Cacheable calls by cache and result: hit, miss, stale (served past its TTL because the dependency failed), error (failed, nothing to serve), bypass.',
+      labelNames: [LABEL.cache, LABEL.result],
+      registers,
+    }),
+    cacheEntries: new client.Gauge({ name: METRIC.cacheEntries, help: 'Entries in the in-process (LRU) tier.', labelNames: [LABEL.cache], registers }),
+    cacheBytes: new client.Gauge({ name: METRIC.cacheBytes, help: 'Bytes (JSON size) held by the in-process (LRU) tier.', labelNames: [LABEL.cache], registers }),
+    cacheEvictions: new client.Counter({
+      name: METRIC.cacheEvictions,
+      help: 'Entries the in-process tier evicted to stay within its entry or byte bound.',
+      labelNames: [LABEL.cache],
+      registers,
+    }),
+    cacheSingleflightJoins: new client.Counter({
+      name: METRIC.cacheSingleflightJoins,
+      help: 'Cache misses that joined an identical load already in flight instead of calling upstream.',
+      labelNames: [LABEL.cache],
+      registers,
+    }),
+    cacheTierErrors: new client.Counter({
+      name: METRIC.cacheTierErrors,
+      help: 'Cache tier operations that failed or were skipped (Redis down, breaker open, timeout); the cache went on with the other tier.',
+      labelNames: [LABEL.cache, LABEL.tier],
       registers,
     }),
   };

@@ -34,6 +34,12 @@ export const METRIC = {
   authFailures: 'levee_auth_failures_total',
   quotaWait: 'levee_upstream_quota_wait_seconds',
   quotaRejected: 'levee_upstream_quota_rejections_total',
+  cacheRequests: 'levee_cache_requests_total',
+  cacheEntries: 'levee_cache_entries',
+  cacheBytes: 'levee_cache_bytes',
+  cacheEvictions: 'levee_cache_evictions_total',
+  cacheSingleflightJoins: 'levee_cache_singleflight_joins_total',
+  cacheTierErrors: 'levee_cache_tier_errors_total',
 } as const;
 
 /** Label names, shared by metrics so dashboards can join them. */
@@ -54,6 +60,9 @@ export const LABEL = {
   feature: 'feature',
   scope: 'scope',
   quota: 'quota',
+  cache: 'cache',
+  result: 'result',
+  tier: 'tier',
 } as const;
 
 export const SPAN_ATTRIBUTE = {

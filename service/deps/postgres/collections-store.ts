@@ -15,6 +15,8 @@ export interface CollectionRow {
   model: string;
   dimension: number;
   documentCount: number;
+  /** Bumped by every write to its documents: cached search results carry it in their key. */
+  version: number;
   createdAt: Date;
 }
 
@@ -24,13 +26,14 @@ interface RawCollection {
   model: string;
   dimension: number;
   document_count: string;
+  version: string;
   created_at: Date;
 }
 
-const COLUMNS = 'id::text AS id, name, model, dimension, document_count, created_at';
+const COLUMNS = 'id::text AS id, name, model, dimension, document_count, version, created_at';
 
 function toRow(raw: RawCollection): CollectionRow {
-  return { id: raw.id, name: raw.name, model: raw.model, dimension: raw.dimension, documentCount: Number(raw.document_count), createdAt: raw.created_at };
+  return { id: raw.id, name: raw.name, model: raw.model, dimension: raw.dimension, documentCount: Number(raw.document_count), version: Number(raw.version), createdAt: raw.created_at };
 }
 
 /**
@@ -75,10 +78,9 @@ export async function deleteCollection(client: PostgresClient, name: string): Pr
   return true;
 }
 
-/** Keeps `document_count` in step with a write, in that write's transaction. */
+/** Records a write in its own transaction: `document_count` in step, and a new `version` (search results cached for the old one are no longer served). */
 export async function addToDocumentCount(client: PostgresClient, collectionId: string, delta: number): Promise<void> {
-  if (delta === 0) return;
-  await client.query('UPDATE levee_collections SET document_count = document_count + $2 WHERE id = $1', [collectionId, delta]);
+  await client.query('UPDATE levee_collections SET document_count = document_count + $2, version = version + 1 WHERE id = $1', [collectionId, delta]);
 }
 
 /**

@@ -31,6 +31,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'collection document counts',
     sql: `ALTER TABLE levee_collections ADD COLUMN document_count bigint NOT NULL DEFAULT 0 CHECK (document_count >= 0);`,
   },
+  {
+    version: 3,
+    // Bumped by every write to a collection's documents: the search cache keys on it.
+    name: 'collection versions',
+    sql: `ALTER TABLE levee_collections ADD COLUMN version bigint NOT NULL DEFAULT 0;`,
+  },
 ];
 
 /** Any constant: the advisory lock's key for Levee's migrations. */

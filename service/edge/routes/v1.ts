@@ -7,7 +7,10 @@ import { Readable } from 'node:stream';
 import type { Router } from '@koa/router';
 import type { LlmGateway } from '../../deps/llm/llm-gateway.ts';
 import { createChatCompletion } from '../../features/chat/create-chat-completion.ts';
-import { createEmbeddings, type EmbeddingsOptions } from '../../features/embeddings/create-embeddings.ts';
+import type { CachedCalls } from '../../features/cache/cached-calls.ts';
+import { createCachedEmbeddings } from '../../features/embeddings/cached-embeddings.ts';
+import type { EmbeddingsOptions } from '../../features/embeddings/create-embeddings.ts';
+import { cacheModeOf, setCacheStatus } from '../cache-control.ts';
 import { listModels } from '../../features/models/list-models.ts';
 import type { RouteTools } from '../app.ts';
 import type { RouteGuards } from '../middleware/v1-access.ts';
@@ -18,6 +21,8 @@ export interface V1Options {
   embeddings: EmbeddingsOptions;
   /** Rate limits and client keys in front of each route (see v1-access.ts); unset: none. */
   guards?: RouteGuards;
+  /** Unset: nothing is cached. */
+  caches?: { chat: CachedCalls; embeddings: CachedCalls };
 }
 
 export function v1Routes(router: Router<LeveeState>, tools: RouteTools, options: V1Options): void {
@@ -25,8 +30,14 @@ export function v1Routes(router: Router<LeveeState>, tools: RouteTools, options:
   const guards = options.guards ?? (() => []);
 
   router.post('/v1/chat/completions', ...guards('/v1/chat/completions'), tools.json, async (ctx) => {
-    const result = await createChatCompletion(options.llm, ctx.state.body, { signal: ctx.state.deadline.signal, requestId: ctx.state.requestId });
+    const cache = options.caches && { calls: options.caches.chat, mode: cacheModeOf(ctx), client: ctx.state.client };
+    const result = await createChatCompletion(options.llm, ctx.state.body, {
+      signal: ctx.state.deadline.signal,
+      requestId: ctx.state.requestId,
+      ...(cache ? { cache } : {}),
+    });
     if (result.kind === 'json') {
+      setCacheStatus(ctx, result.cacheStatus);
       ctx.body = result.body;
       return;
     }
@@ -39,7 +50,10 @@ export function v1Routes(router: Router<LeveeState>, tools: RouteTools, options:
   });
 
   router.post('/v1/embeddings', ...guards('/v1/embeddings'), tools.json, async (ctx) => {
-    ctx.body = await createEmbeddings(options.llm, ctx.state.body, ctx.state.deadline.signal, options.embeddings);
+    const cache = options.caches && { calls: options.caches.embeddings, mode: cacheModeOf(ctx) };
+    const { body, cacheStatus } = await createCachedEmbeddings(options.llm, ctx.state.body, ctx.state.deadline.signal, options.embeddings, cache);
+    setCacheStatus(ctx, cacheStatus);
+    ctx.body = body;
   });
 
   router.get('/v1/models', ...guards('/v1/models'), async (ctx) => {

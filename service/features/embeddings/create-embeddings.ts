@@ -50,7 +50,7 @@ export async function createEmbeddings(llm: LlmGateway, body: unknown, signal: A
 }
 
 /** A single string or token list is one input; an array of them is many. */
-function listOfInputs(input: EmbeddingsRequest['input']): Array<string | number[]> {
+export function listOfInputs(input: EmbeddingsRequest['input']): Array<string | number[]> {
   if (typeof input === 'string') return [input];
   if (input.length > 0 && typeof input[0] === 'number') return [input as number[]];
   return input as Array<string | number[]>;
