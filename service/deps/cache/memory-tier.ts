@@ -5,7 +5,7 @@
  */
 import Keyv from 'keyv';
 import { LRUCache } from 'lru-cache';
-import type { CacheEntry, CacheName } from '../../features/cache/cache.ts';
+import type { CacheEntry, CacheName } from './cache.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
 
 export interface MemoryTierOptions {

@@ -7,7 +7,7 @@
  * it cannot take ours), it calls `connect()` itself and adds its own listeners, and its commands
  * cannot carry the attempt's abort signal. Two plain commands through our policies are simpler.
  */
-import type { CacheEntry, CacheName } from '../../features/cache/cache.ts';
+import type { CacheEntry, CacheName } from './cache.ts';
 import type { RedisDependency } from '../redis/redis-dependency.ts';
 
 /** A read the tier could not answer (Redis failed or was skipped), apart from a plain miss. */

@@ -4,7 +4,7 @@
  * the memory tier working and is counted in `levee_cache_tier_errors_total{tier="redis"}`; no
  * method ever throws.
  */
-import type { Cache, CacheEntry, CacheName } from '../../features/cache/cache.ts';
+import type { Cache, CacheEntry, CacheName } from './cache.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
 import type { RedisDependency } from '../redis/redis-dependency.ts';
 import { MemoryTier } from './memory-tier.ts';

@@ -5,7 +5,7 @@
  * (STALE). Errors are never stored. Counted in `levee_cache_requests_total{cache,result}`.
  */
 import type { Metrics } from '../../telemetry/metrics.ts';
-import type { Cache, CacheEntry, CacheMode, CacheStatus } from './cache.ts';
+import type { Cache, CacheEntry, CacheMode, CacheStatus } from '../../deps/cache/cache.ts';
 
 /** The `result` label of `levee_cache_requests_total`. */
 export const CACHE_RESULTS = ['hit', 'miss', 'stale', 'error', 'bypass'] as const;

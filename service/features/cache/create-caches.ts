@@ -7,7 +7,7 @@ import { TieredCache } from '../../deps/cache/tiered-cache.ts';
 import type { RedisDependency } from '../../deps/redis/redis-dependency.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
-import { CACHE_NAMES, type CacheName } from './cache.ts';
+import { CACHE_NAMES, type CacheName } from '../../deps/cache/cache.ts';
 import { CachedCalls } from './cached-calls.ts';
 
 export interface CacheStats {

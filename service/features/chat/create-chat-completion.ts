@@ -6,7 +6,7 @@
  */
 import { errorBody, toLeveeError } from '../../errors.ts';
 import type { LlmGateway, StreamEvent } from '../../deps/llm/llm-gateway.ts';
-import type { CacheMode, CacheStatus } from '../cache/cache.ts';
+import type { CacheMode, CacheStatus } from '../../deps/cache/cache.ts';
 import { cacheKey } from '../cache/cache-key.ts';
 import type { CachedCalls } from '../cache/cached-calls.ts';
 import { withDetachedDeadline } from '../../resilience/deadline.ts';

@@ -5,7 +5,7 @@
  * still within its grace period, the answer is built from those (`STALE`).
  */
 import type { LlmGateway } from '../../deps/llm/llm-gateway.ts';
-import type { CacheEntry, CacheMode, CacheStatus } from '../cache/cache.ts';
+import type { CacheEntry, CacheMode, CacheStatus } from '../../deps/cache/cache.ts';
 import { cacheKey } from '../cache/cache-key.ts';
 import type { CachedCalls } from '../cache/cached-calls.ts';
 import { withDetachedDeadline } from '../../resilience/deadline.ts';

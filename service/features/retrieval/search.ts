@@ -11,7 +11,7 @@ import type { CollectionRow } from '../../deps/postgres/collections-store.ts';
 import { documentsTable } from '../../deps/postgres/documents-table.ts';
 import { searchDocuments } from '../../deps/postgres/documents-store.ts';
 import { NotFoundError } from '../../errors.ts';
-import type { CacheMode, CacheStatus } from '../cache/cache.ts';
+import type { CacheMode, CacheStatus } from '../../deps/cache/cache.ts';
 import { cacheKey } from '../cache/cache-key.ts';
 import type { CachedCalls } from '../cache/cached-calls.ts';
 import { embedTexts } from './embed-texts.ts';
