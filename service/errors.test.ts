@@ -19,6 +19,8 @@ describe('errors', () => {
       payload_too_large: 413,
       unsupported_media_type: 415,
       dimension_mismatch: 422,
+      idempotency_key_in_use: 409,
+      idempotency_key_reused: 422,
       rate_limit_exceeded: 429,
       internal_error: 500,
       deadline_exceeded: 504,

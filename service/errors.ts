@@ -31,6 +31,10 @@ export const ERROR_TABLE = {
   method_not_allowed: { status: 405, type: 'invalid_request_error', retryable: false },
   /** A collection with that name already exists. */
   collection_exists: { status: 409, type: 'invalid_request_error', retryable: false },
+  /** A request with this Idempotency-Key is still running: retry once it has answered. */
+  idempotency_key_in_use: { status: 409, type: 'invalid_request_error', retryable: true },
+  /** This Idempotency-Key was used with a different request body. */
+  idempotency_key_reused: { status: 422, type: 'invalid_request_error', retryable: false },
   payload_too_large: { status: 413, type: 'invalid_request_error', retryable: false },
   unsupported_media_type: { status: 415, type: 'invalid_request_error', retryable: false },
   /** The embedding model answered with vectors of another size than the collection's dimension; nothing was written. */

@@ -17,6 +17,8 @@ import { startHttpServer, type RunningServer } from './edge/http-server.ts';
 import { ApiKeyRegistry, ApiKeysError } from './features/access/api-key-registry.ts';
 import { createInboundRateLimits } from './features/access/rate-limits.ts';
 import { createCaches } from './features/cache/create-caches.ts';
+import { createConversationStore } from './features/conversations/conversation-store.ts';
+import { MemoryIdempotencyStore, RedisIdempotencyStore } from './features/idempotency/idempotency-store.ts';
 import { HealthService } from './features/health/health-service.ts';
 import { flush, installShutdown, type Closeable } from './shutdown.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
@@ -72,6 +74,12 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
     logger,
     health,
     caches,
+    idempotency: {
+      store: redis ? new RedisIdempotencyStore(redis) : new MemoryIdempotencyStore(),
+      ttlMs: 24 * 60 * 60 * 1000,
+      // A request that never finishes frees its key when its deadline has surely passed.
+      leaseMs: config.requests.timeoutMs + 10_000,
+    },
     http: config.http,
     requests: config.requests,
     metrics,
@@ -80,6 +88,7 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
       embeddings: config.llm.policies.embeddings,
       guards: v1Access({ apiKeys, rateLimits: createInboundRateLimits(config.rateLimits, { redis, localShare }), metrics }),
       caches: { chat: caches.chat, embeddings: caches.embeddings },
+      conversations: createConversationStore(redis),
     },
     retrieval: { postgres, llm: llm.gateway, embeddings: config.llm.policies.embeddings, searchCache: caches.search },
     breakers: new Map([

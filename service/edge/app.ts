@@ -26,6 +26,7 @@ import { jsonBody } from './middleware/json-body.ts';
 import { requestTelemetry } from './middleware/request-telemetry.ts';
 import { routeFallbacks } from './middleware/route-fallbacks.ts';
 import { guardUnmatchedV1 } from './middleware/v1-access.ts';
+import { idempotency, type IdempotencyOptions } from './middleware/idempotency.ts';
 import { healthRoutes } from './routes/health.ts';
 import type { LeveeMiddleware, LeveeState } from './state.ts';
 
@@ -33,6 +34,8 @@ import type { LeveeMiddleware, LeveeState } from './state.ts';
 export interface RouteTools {
   /** Parses a JSON body into ctx.state.body, with the configured size limit. */
   json: LeveeMiddleware;
+  /** Idempotency-Key handling for a POST route (after `json`: the body is part of the record); none when not configured. */
+  idempotent: (route: string) => LeveeMiddleware[];
 }
 
 export type RouteModule = (router: Router<LeveeState>, tools: RouteTools) => void;
@@ -47,6 +50,8 @@ export interface AppOptions {
   exposition?: MetricsExposition;
   /** The OpenAI-compatible API; unset in tests of the edge alone. */
   v1?: V1Options;
+  /** Idempotency-Key records for POST routes; unset: the header is ignored. */
+  idempotency?: Omit<IdempotencyOptions, 'route'>;
   /** Serves GET /health/cache (hit ratios per cache); unset: not mounted. */
   caches?: Pick<Caches, 'stats'>;
   /** The retrieval API (/v1/collections), behind the same guards as `v1`; unset: not mounted. */
@@ -69,7 +74,11 @@ export function createApp(options: AppOptions): Koa<LeveeState> {
   app.on('error', (error: unknown) => options.logger.warn({ err: error }, 'response error'));
 
   const router = new Router<LeveeState>();
-  const tools: RouteTools = { json: jsonBody({ limitBytes: options.http.bodyLimitBytes }) };
+  const { idempotency: idempotencyOptions } = options;
+  const tools: RouteTools = {
+    json: jsonBody({ limitBytes: options.http.bodyLimitBytes }),
+    idempotent: (route) => (idempotencyOptions ? [idempotency({ ...idempotencyOptions, route })] : []),
+  };
   healthRoutes(router, options.health);
   circuitBreakerRoutes(router, options.breakers, options.adminToken);
   if (options.exposition) metricsRoutes(router, options.exposition);

@@ -6,7 +6,7 @@
 import type { Logger } from '../../telemetry/logger.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
 
-export const SHARED_FEATURES = ['circuit_breakers', 'rate_limits', 'quotas', 'caches'] as const;
+export const SHARED_FEATURES = ['circuit_breakers', 'rate_limits', 'quotas', 'caches', 'conversations', 'idempotency'] as const;
 export type SharedFeature = (typeof SHARED_FEATURES)[number];
 
 interface FeatureState {

@@ -39,7 +39,7 @@ export function retrievalRoutes(router: Router<LeveeState>, tools: RouteTools, o
     ctx.body = await deleteCollection(deps, ctx.params.name!, ctx.state.deadline.signal);
   });
 
-  router.post(documents, ...guards(documents), tools.json, async (ctx) => {
+  router.post(documents, ...guards(documents), tools.json, ...tools.idempotent(documents), async (ctx) => {
     ctx.body = await upsertDocuments(deps, ctx.params.name!, ctx.state.body, ctx.state.deadline.signal);
   });
   router.get(documents, ...guards(documents), async (ctx) => {

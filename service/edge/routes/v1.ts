@@ -12,6 +12,8 @@ import { createCachedEmbeddings } from '../../features/embeddings/cached-embeddi
 import type { EmbeddingsOptions } from '../../features/embeddings/create-embeddings.ts';
 import { cacheModeOf, setCacheStatus } from '../cache-control.ts';
 import { listModels } from '../../features/models/list-models.ts';
+import type { ConversationStore } from '../../features/conversations/conversation-store.ts';
+import { conversationRoutes, conversationScope } from './conversations.ts';
 import type { RouteTools } from '../app.ts';
 import type { RouteGuards } from '../middleware/v1-access.ts';
 import type { LeveeState } from '../state.ts';
@@ -23,18 +25,22 @@ export interface V1Options {
   guards?: RouteGuards;
   /** Unset: nothing is cached. */
   caches?: { chat: CachedCalls; embeddings: CachedCalls };
+  /** Conversation memory (`conversation_id`, /v1/conversations); unset: off, the field is ignored. */
+  conversations?: ConversationStore;
 }
 
 export function v1Routes(router: Router<LeveeState>, tools: RouteTools, options: V1Options): void {
   // Guards run before the body is read: a refused request costs no parsing.
   const guards = options.guards ?? (() => []);
 
-  router.post('/v1/chat/completions', ...guards('/v1/chat/completions'), tools.json, async (ctx) => {
+  router.post('/v1/chat/completions', ...guards('/v1/chat/completions'), tools.json, ...tools.idempotent('/v1/chat/completions'), async (ctx) => {
     const cache = options.caches && { calls: options.caches.chat, mode: cacheModeOf(ctx), client: ctx.state.client };
+    const conversation = options.conversations && { store: options.conversations, client: conversationScope(ctx), headerId: ctx.get('x-conversation-id') || undefined };
     const result = await createChatCompletion(options.llm, ctx.state.body, {
       signal: ctx.state.deadline.signal,
       requestId: ctx.state.requestId,
       ...(cache ? { cache } : {}),
+      ...(conversation ? { conversation } : {}),
     });
     if (result.kind === 'json') {
       setCacheStatus(ctx, result.cacheStatus);
@@ -49,12 +55,14 @@ export function v1Routes(router: Router<LeveeState>, tools: RouteTools, options:
     ctx.body = Readable.from(result.frames);
   });
 
-  router.post('/v1/embeddings', ...guards('/v1/embeddings'), tools.json, async (ctx) => {
+  router.post('/v1/embeddings', ...guards('/v1/embeddings'), tools.json, ...tools.idempotent('/v1/embeddings'), async (ctx) => {
     const cache = options.caches && { calls: options.caches.embeddings, mode: cacheModeOf(ctx) };
     const { body, cacheStatus } = await createCachedEmbeddings(options.llm, ctx.state.body, ctx.state.deadline.signal, options.embeddings, cache);
     setCacheStatus(ctx, cacheStatus);
     ctx.body = body;
   });
+
+  if (options.conversations) conversationRoutes(router, guards, options.conversations);
 
   router.get('/v1/models', ...guards('/v1/models'), async (ctx) => {
     ctx.body = await listModels(options.llm, ctx.state.deadline.signal);

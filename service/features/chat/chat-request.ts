@@ -5,6 +5,7 @@
  * send them.
  */
 import { z } from 'zod';
+import { CONVERSATION_ID_PATTERN } from '../conversations/conversations.ts';
 
 const MAX_MESSAGES = 4_096;
 /** Far above any model's output limit; a larger value is a mistake or an attack. */
@@ -50,6 +51,8 @@ export const chatRequestSchema = z.looseObject({
   parallel_tool_calls: z.boolean().nullish(),
   response_format: z.looseObject({ type: z.string().max(64) }).nullish(),
   user: z.string().max(512).nullish(),
+  /** Levee's own: the conversation this turn belongs to (stripped before forwarding). */
+  conversation_id: z.string().regex(CONVERSATION_ID_PATTERN, 'expected 1 to 128 letters, digits or _ . : -').optional(),
 });
 
 export type ChatRequest = z.output<typeof chatRequestSchema>;

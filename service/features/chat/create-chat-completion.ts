@@ -2,7 +2,9 @@
  * Chat completions, JSON or streamed. A streamed answer is only committed once its first chunk
  * has arrived, so every earlier failure is still an ordinary HTTP error; after that, a failure
  * becomes a final `data: {"error":…}` event. The usage chunk Levee always asks the provider for
- * is relayed only to clients that asked for it themselves.
+ * is relayed only to clients that asked for it themselves. A turn of a conversation is sent with
+ * the stored history in front (before the cache key is computed), and stored once its answer is
+ * complete: a stream cut midway stores nothing.
  */
 import { errorBody, toLeveeError } from '../../errors.ts';
 import type { LlmGateway, StreamEvent } from '../../deps/llm/llm-gateway.ts';
@@ -11,7 +13,11 @@ import { cacheKey } from '../cache/cache-key.ts';
 import type { CachedCalls } from '../cache/cached-calls.ts';
 import { withDetachedDeadline } from '../../resilience/deadline.ts';
 import { parseRequest } from '../validate.ts';
-import { chatRequestSchema } from './chat-request.ts';
+import type { ConversationStore } from '../conversations/conversation-store.ts';
+import { answerOf, conversationIdFromHeader, startTurn, type ConversationTurn } from '../conversations/conversations.ts';
+import { StreamedAnswer } from '../conversations/streamed-answer.ts';
+import type { ConversationMessage } from '../conversations/trim-history.ts';
+import { chatRequestSchema, type ChatRequest } from './chat-request.ts';
 
 export type ChatCompletionResult =
   | { kind: 'json'; body: Record<string, unknown>; cacheStatus?: CacheStatus }
@@ -22,40 +28,71 @@ export interface ChatContext {
   requestId: string;
   /** The chat cache, what the client asked of it, and who the client is (entries are per client). */
   cache?: { calls: CachedCalls; mode: CacheMode; client: string | undefined };
+  /** Conversation memory, whose scope (the client, or one shared scope without API keys), and the `X-Conversation-Id` header as sent. */
+  conversation?: { store: ConversationStore; client: string; headerId: string | undefined };
 }
 
 export async function createChatCompletion(llm: LlmGateway, body: unknown, context: ChatContext): Promise<ChatCompletionResult> {
-  const request = parseRequest(chatRequestSchema, body);
+  const { conversation_id: bodyId, ...parsed } = parseRequest(chatRequestSchema, body);
+  const turn = await conversationTurn(parsed, bodyId, context);
+  const request: ChatRequest = turn ? { ...parsed, messages: turn.messages as ChatRequest['messages'] } : parsed;
   if (!request.stream) {
-    // Only a deterministic request has one answer worth keeping: temperature 0, or a seed.
-    const { cache } = context;
-    const deterministic = request.temperature === 0 || (request.seed !== undefined && request.seed !== null);
-    if (!cache || !deterministic) return { kind: 'json', body: await llm.chatCompletion(request, context.signal) };
-    const { value, status } = await cache.calls.run({
-      // The whole request, and whose it is: one client never gets the answer to another's question.
-      key: cacheKey({ client: cache.client ?? null, request }),
-      mode: cache.mode,
-      // Shared by every request joining this flight: only the deadline, not the first caller, ends it.
-      load: () => withDetachedDeadline(context.signal, (signal) => llm.chatCompletion(request, signal)),
-    });
-    return { kind: 'json', body: value, cacheStatus: status };
+    const result = await jsonCompletion(llm, request, context);
+    await turn?.commit(answerOf(result.body), context.signal);
+    return result;
   }
 
   const wantsUsage = request.stream_options?.include_usage === true;
   const stream = await llm.chatCompletionStream(request, context.signal);
-  return { kind: 'stream', frames: sseFrames(stream.first, stream.rest, wantsUsage, context.requestId) };
+  return { kind: 'stream', frames: sseFrames(stream.first, stream.rest, wantsUsage, context.requestId, turn) };
 }
 
-async function* sseFrames(first: StreamEvent | undefined, rest: AsyncIterable<StreamEvent>, wantsUsage: boolean, requestId: string): AsyncGenerator<string> {
+/** The turn when the request names a conversation (body field first, else the header) and memory is on. */
+async function conversationTurn(request: ChatRequest, bodyId: string | undefined, context: ChatContext): Promise<ConversationTurn | undefined> {
+  const id = bodyId ?? conversationIdFromHeader(context.conversation?.headerId);
+  if (id === undefined || !context.conversation) return undefined;
+  const { store, client } = context.conversation;
+  return startTurn({ store, client, id }, request.messages as ConversationMessage[], context.signal);
+}
+
+async function jsonCompletion(llm: LlmGateway, request: ChatRequest, context: ChatContext): Promise<ChatCompletionResult & { kind: 'json' }> {
+  // Only a deterministic request has one answer worth keeping: temperature 0, or a seed.
+  const { cache } = context;
+  const deterministic = request.temperature === 0 || (request.seed !== undefined && request.seed !== null);
+  if (!cache || !deterministic) return { kind: 'json', body: await llm.chatCompletion(request, context.signal) };
+  const { value, status } = await cache.calls.run({
+    // The whole request, and whose it is: one client never gets the answer to another's question.
+    key: cacheKey({ client: cache.client ?? null, request }),
+    mode: cache.mode,
+    // Shared by every request joining this flight: only the deadline, not the first caller, ends it.
+    load: () => withDetachedDeadline(context.signal, (signal) => llm.chatCompletion(request, signal)),
+  });
+  return { kind: 'json', body: value, cacheStatus: status };
+}
+
+async function* sseFrames(
+  first: StreamEvent | undefined,
+  rest: AsyncIterable<StreamEvent>,
+  wantsUsage: boolean,
+  requestId: string,
+  turn: ConversationTurn | undefined,
+): AsyncGenerator<string> {
   const relay = (event: StreamEvent) => wantsUsage || !event.usageOnly;
+  const answer = turn && new StreamedAnswer();
+  if (first) answer?.add(first.data);
   if (first && relay(first)) yield frame(first.data);
   try {
-    for await (const event of rest) if (relay(event)) yield frame(event.data);
+    for await (const event of rest) {
+      answer?.add(event.data);
+      if (relay(event)) yield frame(event.data);
+    }
   } catch (error) {
     // Headers are long gone: the SDKs raise an APIError for an event carrying `error`.
     yield frame(JSON.stringify(errorBody(toLeveeError(error), requestId)));
     return;
   }
+  // Stored before [DONE]: a client that saw the end of the answer finds it in the conversation.
+  if (turn && answer) await turn.commit(answer.message());
   yield frame('[DONE]');
 }
 
