@@ -35,7 +35,7 @@ type Outcome<T> = { value: T; status: CacheStatus };
 export class CachedCalls {
   readonly cache: Cache;
   readonly #metrics: Metrics;
-  readonly #flights = new Map<string, Promise<Outcome<unknown>>>();
+  readonly #flights = new Map<string, Promise<unknown>>();
   readonly #counts: Record<CacheResult, number> = { hit: 0, miss: 0, stale: 0, error: 0, bypass: 0 };
   #joins = 0;
 
@@ -65,16 +65,8 @@ export class CachedCalls {
         return { value: entry.value, status: 'HIT' };
       }
     }
-    let flight = this.#flights.get(options.key) as Promise<Outcome<T>> | undefined;
-    if (flight) this.recordJoin();
-    else {
-      flight = this.#load(options, entry);
-      this.#flights.set(options.key, flight);
-      const forget = () => this.#flights.delete(options.key);
-      flight.then(forget, forget);
-    }
     try {
-      const outcome = await flight;
+      const outcome = await this.shared(options.key, () => this.#load(options, entry));
       this.record(outcome.status === 'STALE' ? 'stale' : 'miss');
       return outcome;
     } catch (error) {
@@ -83,16 +75,28 @@ export class CachedCalls {
     }
   }
 
+  /**
+   * The single flight: while a load for `key` runs, callers asking for the same key join it
+   * (counted) instead of loading again. Also for callers that consult `cache` themselves.
+   */
+  shared<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const running = this.#flights.get(key) as Promise<T> | undefined;
+    if (running) {
+      this.#joins += 1;
+      this.#metrics.cacheSingleflightJoins.inc({ cache: this.cache.name });
+      return running;
+    }
+    const flight = load();
+    this.#flights.set(key, flight);
+    const forget = () => this.#flights.delete(key);
+    flight.then(forget, forget);
+    return flight;
+  }
+
   /** Counts one cacheable request by result (for callers that consult `cache` themselves). */
   record(result: CacheResult): void {
     this.#counts[result] += 1;
     this.#metrics.cacheRequests.inc({ cache: this.cache.name, result });
-  }
-
-  /** Counts a caller that joined a load already in flight. */
-  recordJoin(): void {
-    this.#joins += 1;
-    this.#metrics.cacheSingleflightJoins.inc({ cache: this.cache.name });
   }
 
   /** Counts since start. */

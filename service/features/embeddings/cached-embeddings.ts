@@ -23,9 +23,6 @@ interface UpstreamAnswer {
   usage?: { prompt_tokens?: number; total_tokens?: number };
 }
 
-/** Missing item sets being fetched right now, by the set's key: the single flight. */
-const inFlight = new Map<string, Promise<UpstreamAnswer>>();
-
 export async function createCachedEmbeddings(
   llm: LlmGateway,
   body: unknown,
@@ -51,19 +48,13 @@ export async function createCachedEmbeddings(
     return { body: answer(vectors, request.model, 0), cacheStatus: 'HIT' };
   }
 
-  const setKey = cacheKey(missing.map((index) => keys[index]));
   let upstream: UpstreamAnswer;
   try {
-    let flight = inFlight.get(setKey);
-    if (flight) cache.calls.recordJoin();
-    else {
-      // Shared by every request joining this flight: only the deadline, not the first caller, ends it.
-      const input = missing.map((index) => inputs[index]!);
-      flight = withDetachedDeadline(signal, (detached) => createEmbeddings(llm, { ...request, input }, detached, options)) as Promise<unknown> as Promise<UpstreamAnswer>;
-      inFlight.set(setKey, flight);
-      void flight.finally(() => inFlight.delete(setKey)).catch(() => undefined);
-    }
-    upstream = await flight;
+    const input = missing.map((index) => inputs[index]!);
+    // Shared by every request missing the same items: only the deadline, not the first caller, ends it.
+    upstream = await cache.calls.shared(cacheKey(missing.map((index) => keys[index])), () =>
+      withDetachedDeadline(signal, (detached) => createEmbeddings(llm, { ...request, input }, detached, options)) as Promise<unknown> as Promise<UpstreamAnswer>,
+    );
   } catch (error) {
     const stale = missing.every((index) => entries[index] !== undefined && entries[index].staleUntil > Date.now());
     if (!stale) {
