@@ -7,6 +7,7 @@
  * per-bucket counts (`f:<bucket start>`, `s:<bucket start>`), KEYS[3] the probe slot (a lock).
  * Every script returns {state, opened_at, version}.
  */
+import type { SharedBreakerState } from '../../resilience/breaker-fleet.ts';
 import { LuaScript } from './lua-script.ts';
 
 /** Shared Lua helpers, prepended to each script. */
@@ -91,8 +92,9 @@ return 0
 `);
 
 /** Script replies as a typed state. */
-export function parseSharedState(reply: unknown): { state: 'closed' | 'open' | 'isolated'; openedAt: number; version: number } {
-  const [state, openedAt, version] = reply as [string, string, string];
+export function parseSharedState(reply: unknown): SharedBreakerState {
+  // Also HMGET of the state hash, whose fields are null when it does not exist.
+  const [state, openedAt, version] = reply as [string | null, string | null, string | null];
   const known = state === 'open' || state === 'isolated' ? state : 'closed';
-  return { state: known, openedAt: Number(openedAt), version: Number(version) };
+  return { state: known, openedAt: Number(openedAt ?? 0), version: Number(version ?? 0) };
 }

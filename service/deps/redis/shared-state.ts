@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import type { DependencyPolicies } from '../../resilience/dependency-policies.ts';
 import type { RateLimitGate } from '../../resilience/rate-limit-gate.ts';
 import type { Logger } from '../../telemetry/logger.ts';
+import { parseSharedState } from './breaker-scripts.ts';
 import { CLOSE_GATE } from './gate-scripts.ts';
 import type { RedisDependency } from './redis-dependency.ts';
 import { SharedBreakerLink } from './shared-breaker-link.ts';
@@ -96,14 +97,8 @@ export class SharedState {
       return batch.exec() as Promise<unknown[]>;
     });
     if (!replies) return;
-    breakers.forEach((link, index) => {
-      const [state, openedAt, version] = replies[index] as Array<string | null>;
-      link.reconcile({
-        state: state === 'open' || state === 'isolated' ? state : 'closed',
-        openedAt: Number(openedAt ?? 0),
-        version: Number(version ?? 0),
-      });
-    });
+    // The same fields as the scripts return; a missing hash reads as closed, version 0.
+    breakers.forEach((link, index) => link.reconcile(parseSharedState(replies[index])));
     gates.forEach(({ gate }, index) => {
       const [until, status] = replies[breakers.length + index] as Array<string | null>;
       if (until) gate.closeUntil(Number(until), status === '503' ? 503 : 429, 'peer');
