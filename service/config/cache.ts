@@ -2,8 +2,7 @@
  * Cache tunables: the in-process tier's bounds (per cache) and each cache's lifetime, with the
  * seeds' TTLs (search 1 h, LLM answers 2 h) as defaults. 0 as a TTL turns that cache off.
  */
-import { z } from 'zod';
-import { integer } from './env-parsers.ts';
+import { integer, type ParsedEnvironment } from './env-parsers.ts';
 
 export const cacheEnvironment = {
   /** Entries each cache keeps in process memory (the LRU tier in front of Redis). */
@@ -20,7 +19,7 @@ export const cacheEnvironment = {
   CACHE_STALE_GRACE_MS: integer({ min: 0 }).default(600_000),
 };
 
-type CacheEnvironment = { [Key in keyof typeof cacheEnvironment]: z.output<(typeof cacheEnvironment)[Key]> };
+type CacheEnvironment = ParsedEnvironment<typeof cacheEnvironment>;
 
 export interface CacheConfig {
   memory: { maxEntries: number; maxBytes: number };

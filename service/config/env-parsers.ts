@@ -24,3 +24,6 @@ export const decimal = (range: { min: number; max: number }) =>
 export const flag = z.stringbool({ error: 'must be true or false' });
 
 export const url = (schemes: RegExp, hint: string) => z.url({ protocol: schemes, error: `must be a ${hint} URL` });
+
+/** The parsed values of a group of variables (`{ NAME: parser }`), as its slice of config sees them. */
+export type ParsedEnvironment<Group extends Record<string, z.ZodType>> = { [Name in keyof Group]: z.output<Group[Name]> };

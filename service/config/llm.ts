@@ -2,8 +2,7 @@
  * The LLM dependency's tunables: every threshold of its policy sheet can be set from the
  * environment, with the seeds' numbers as defaults. Units are in the names.
  */
-import { z } from 'zod';
-import { decimal, flag, integer } from './env-parsers.ts';
+import { decimal, flag, integer, type ParsedEnvironment } from './env-parsers.ts';
 
 export const llmEnvironment = {
   /** Concurrent upstream calls, streams included for their whole life. */
@@ -54,7 +53,7 @@ export const llmEnvironment = {
   LLM_EMBEDDING_CONCURRENCY: integer({ min: 1, max: 64 }).default(3),
 };
 
-type LlmEnvironment = { [Key in keyof typeof llmEnvironment]: z.output<(typeof llmEnvironment)[Key]> };
+type LlmEnvironment = ParsedEnvironment<typeof llmEnvironment>;
 
 export interface LlmPolicyConfig {
   bulkhead: { maxConcurrent: number; maxQueued: number; queueTimeoutMs: number };

@@ -3,7 +3,7 @@
  * bounds of its adaptive timeouts (whose ceiling is also the server's statement_timeout).
  */
 import { z } from 'zod';
-import { integer } from './env-parsers.ts';
+import { integer, type ParsedEnvironment } from './env-parsers.ts';
 
 export const postgresEnvironment = {
   /** The embedded Postgres (PGlite) keeps its files here; one Levee (or `npm run db`) per directory. */
@@ -20,7 +20,7 @@ export const postgresEnvironment = {
   POSTGRES_RETRY_MAX_ATTEMPTS: integer({ min: 1, max: 10 }).default(3),
 };
 
-type PostgresEnvironment = { [Key in keyof typeof postgresEnvironment]: z.output<(typeof postgresEnvironment)[Key]> };
+type PostgresEnvironment = ParsedEnvironment<typeof postgresEnvironment>;
 
 export interface PostgresConfig {
   dataDir: string;

@@ -4,7 +4,7 @@
  * 0 turns a limit or quota off.
  */
 import { z } from 'zod';
-import { integer } from './env-parsers.ts';
+import { integer, type ParsedEnvironment } from './env-parsers.ts';
 
 export const sharedStateEnvironment = {
   /** Keys and channels Levee owns start with this, so several deployments can share one Redis. */
@@ -33,7 +33,7 @@ export const sharedStateEnvironment = {
   LLM_QUOTA_TOKENS_PER_MIN: integer({ min: 0 }).default(0),
 };
 
-type SharedStateEnvironment = { [Key in keyof typeof sharedStateEnvironment]: z.output<(typeof sharedStateEnvironment)[Key]> };
+type SharedStateEnvironment = ParsedEnvironment<typeof sharedStateEnvironment>;
 
 export interface RedisPolicyConfig {
   keyPrefix: string;
