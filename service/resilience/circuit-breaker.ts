@@ -89,10 +89,7 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
   /** Applies the fleet's state (a peer's decision, or a snapshot) without announcing it back. */
   applyShared(shared: SharedBreakerState, reason = 'peer'): void {
     if (shared.state === 'closed') {
-      if (this.#state === 'closed') return;
-      this.#probeInFlight = false;
-      (this.#options.breaker as { clear?: () => void }).clear?.();
-      this.#transition('closed', reason);
+      if (this.#state !== 'closed') this.#close(reason);
       return;
     }
     if (shared.state === 'isolated') {
@@ -127,9 +124,7 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
 
   /** Close and forget the window: an admin reset (for the whole fleet), or proof the dependency is back. */
   reset(reason = 'reset'): void {
-    this.#probeInFlight = false;
-    (this.#options.breaker as { clear?: () => void }).clear?.();
-    this.#transition('closed', reason);
+    this.#close(reason);
     this.#fleet?.announce('closed', 0, reason);
   }
 
@@ -226,6 +221,13 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
     // The fleet could not be told: decide on this replica's own probes.
     if (outcome === 'failure') this.#open('probe_failed');
     if (outcome === 'success' && ++this.#probeSuccesses >= this.#options.successesToClose) this.#transition('closed', 'probe_succeeded');
+  }
+
+  /** Closed, with the window forgotten and any probe slot freed. */
+  #close(reason: string): void {
+    this.#probeInFlight = false;
+    (this.#options.breaker as { clear?: () => void }).clear?.();
+    this.#transition('closed', reason);
   }
 
   #open(reason: string): void {
