@@ -41,6 +41,8 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
   const closeables: Closeable[] = [];
   const apiKeys = await loadApiKeysOrExit(config, logger);
   reloadOnSighup(apiKeys, logger, closeables);
+  // First among the dependencies: a DATA_DIR another process holds is refused before any wait.
+  const postgres = createPostgresOrExit(config, metrics, logger);
 
   const redis = await connectRedis(config, metrics, logger);
   const sharedState = redis ? new SharedState(redis, logger) : undefined;
@@ -59,7 +61,6 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
   }
   if (redis) closeables.push({ name: 'redis', close: () => redis.close() });
 
-  const postgres = createPostgresOrExit(config, metrics, logger);
   closeables.unshift({ name: 'postgres', close: () => postgres.close() });
 
   const health = new HealthService({ checkTimeoutMs: config.health.checkTimeoutMs, version: packageJson.version });

@@ -53,15 +53,15 @@ describe('LLM circuit breaker', () => {
     // Recovery: after the half-open delay, probes go one at a time.
     simulator.setFaults([{ route: 'chat', fault: { type: 'latency', distribution: { kind: 'fixed', ms: 300 } } }]);
     simulator.resetStats();
-    await waitFor(async () => ((await metric(levee.url, /state="half_open"\}/)) === 1 ? true : undefined), { timeoutMs: 5_000 });
+    await waitFor(async () => ((await metric(levee.url, /^levee_circuit_breaker_state\{dependency="llm",state="half_open"\}/)) === 1 ? true : undefined), { timeoutMs: 5_000 });
     const burst = await Promise.all(Array.from({ length: 5 }, () => chat(levee.url)));
     const statuses = burst.map((response) => response.status).sort();
     assert.deepEqual(statuses, [200, 503, 503, 503, 503], 'one probe admitted, the rest rejected at once');
     assert.equal(simulator.stats().in_flight.max, 1);
-    assert.equal(await metric(levee.url, /state="half_open"\}/), 1, 'one good probe is not enough');
+    assert.equal(await metric(levee.url, /^levee_circuit_breaker_state\{dependency="llm",state="half_open"\}/), 1, 'one good probe is not enough');
 
     assert.equal((await chat(levee.url)).status, 200);
-    assert.equal(await metric(levee.url, /state="closed"\}/), 1, 'two good probes in a row close it');
+    assert.equal(await metric(levee.url, /^levee_circuit_breaker_state\{dependency="llm",state="closed"\}/), 1, 'two good probes in a row close it');
     assert.equal(await metric(levee.url, /^levee_circuit_breaker_transitions_total\{dependency="llm",from="closed",to="open"\}/), 1);
     assert.equal(await metric(levee.url, /^levee_circuit_breaker_transitions_total\{dependency="llm",from="half_open",to="closed"\}/), 1);
     const opened = levee.logs().find((line) => line.msg === 'circuit breaker opened');
