@@ -43,6 +43,16 @@ export class AdaptiveTimeoutTracker {
     this.#window = new LatencyWindow({ windowMs: options.windowMs, slices: 6 });
   }
 
+  /** The most the timeout may grow to; a timeout held here means calls are being cut by it. */
+  get ceilingMs(): number {
+    return this.#options.ceilingMs;
+  }
+
+  /** False for a ceiling-only timeout (floor = ceiling): it sits at its ceiling by design. */
+  get adapts(): boolean {
+    return this.#options.floorMs < this.#options.ceilingMs;
+  }
+
   /** The timeout for the next attempt, and the P95 it came from (0 before enough samples). */
   current(): { timeoutMs: number; p95Ms: number; samples: number } {
     const now = Date.now();

@@ -93,6 +93,7 @@ export function bridgeTelemetry<Operation extends string>(policies: DependencyPo
         const { timeoutMs, p95Ms } = policy.tracker.current();
         metrics.adaptiveTimeout.set({ dependency, operation, model }, timeoutMs / 1000);
         metrics.observedP95.set({ dependency, operation, model }, p95Ms / 1000);
+        if (policy.tracker.adapts) metrics.adaptiveTimeoutCeiling.set({ dependency, operation, model }, policy.tracker.ceilingMs / 1000);
       }
     }
   });

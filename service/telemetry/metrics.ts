@@ -106,6 +106,12 @@ export function createMetrics() {
       labelNames: [LABEL.dependency, LABEL.operation, LABEL.model],
       registers,
     }),
+    adaptiveTimeoutCeiling: new client.Gauge({
+      name: METRIC.adaptiveTimeoutCeiling,
+      help: 'The most an adaptive attempt timeout may grow to (operations whose timeout adapts only); the timeout sitting here means slow calls are cut by it.',
+      labelNames: [LABEL.dependency, LABEL.operation, LABEL.model],
+      registers,
+    }),
     observedP95: new client.Gauge({
       name: METRIC.observedP95,
       help: 'Live P95 latency of successful attempts the adaptive timeout is derived from (0 before enough samples).',

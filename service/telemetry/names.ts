@@ -22,6 +22,7 @@ export const METRIC = {
   bulkheadCapacity: 'levee_bulkhead_capacity_calls',
   bulkheadRejected: 'levee_bulkhead_rejected_calls_total',
   adaptiveTimeout: 'levee_adaptive_timeout_seconds',
+  adaptiveTimeoutCeiling: 'levee_adaptive_timeout_ceiling_seconds',
   observedP95: 'levee_dependency_latency_p95_seconds',
   rateLimitedFor: 'levee_upstream_rate_limited_seconds',
   rateLimitRejected: 'levee_upstream_rate_limit_rejections_total',

@@ -3,9 +3,14 @@
 # As root it uses apt-get; otherwise it stops with one line naming what is missing and how to get it.
 set -euo pipefail
 
-# command → Debian package. Later suites add theirs here (prometheus, promtool, amtool, jsonnet).
+# command → Debian package (Debian 12: Prometheus 2.42 with promtool, Alertmanager 0.25 with amtool).
 declare -A PACKAGE_OF=(
   [redis-server]=redis-server
+  [prometheus]=prometheus
+  [promtool]=prometheus
+  [prometheus-alertmanager]=prometheus-alertmanager
+  [amtool]=prometheus-alertmanager
+  [jsonnet]=jsonnet
 )
 
 missing_packages=()
@@ -26,7 +31,10 @@ fi
 echo "levee tests: installing ${missing_packages[*]} with apt-get" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
-apt-get install -y -qq --no-install-recommends "${missing_packages[@]}" >/dev/null
+# Unique package names (promtool and prometheus share one). Tests start their own instances on
+# free ports, so a service the package may start on its default port is never in the way.
+mapfile -t unique_packages < <(printf '%s\n' "${missing_packages[@]}" | sort -u)
+apt-get install -y -qq --no-install-recommends "${unique_packages[@]}" >/dev/null
 for command_name in "${missing_commands[@]}"; do
   command -v "$command_name" >/dev/null 2>&1 || { echo "levee tests: $command_name still missing after apt-get install" >&2; exit 1; }
 done

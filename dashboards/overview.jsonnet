@@ -1,0 +1,126 @@
+// Levee overview: is the API serving (RED), is it within its SLO, and is anything saturated.
+// The place to start; the other Levee dashboards are one click away under "Levee".
+local config = import 'config.libsonnet';
+local g = import 'lib/grafana.libsonnet';
+local q = import 'lib/queries.libsonnet';
+
+local http = 'http_server_request_duration_seconds';
+local percentiles = [[0.5, 'p50'], [0.95, 'p95'], [0.99, 'p99']];
+
+local queries = {
+  instancesUp: 'sum(%s)' % q.series('up'),
+  // 1 - up rather than `up == 0`, so a healthy fleet shows 0 and not "no data".
+  instancesDown: 'sum(1 - %s)' % q.series('up'),
+  breakersNotClosed: q.aggregate('sum', 'levee_circuit_breaker_state', ['dependency'], ['state!="closed"']),
+  requestRate: q.sumRate(http + '_count', ['http_route']),
+  errorRatio: q.errorRatio,
+  latency(quantile): q.quantile(quantile, http, ['http_route'], [q.sloRoutes]),
+  burnRate(window): q.burnRate(window),
+  bulkheadUtilisation: '%s / %s' % [
+    q.aggregate('sum', 'levee_bulkhead_active_calls', ['dependency']),
+    q.aggregate('sum', 'levee_bulkhead_capacity_calls', ['dependency']),
+  ],
+  cpu: q.sumRate('process_cpu_seconds_total', ['instance']),
+  rss: q.aggregate('sum', 'process_resident_memory_bytes', ['instance']),
+  eventLoopLag: q.aggregate('max', 'nodejs_eventloop_lag_p99_seconds', ['instance']),
+};
+
+g.dashboard(
+  'overview',
+  'Levee overview',
+  'Traffic, errors, latency and saturation of the Levee API, with its availability SLO burn rate.',
+  [
+    g.row('Fleet'),
+    g.stat(
+      'Instances up',
+      'Replicas of the selected job Prometheus scrapes successfully. Good: as many as you deploy; red at 0.',
+      'none',
+      [g.target(queries.instancesUp, 'up')],
+      thresholds=[[1, 'green']],
+      base='red',
+    ),
+    g.stat(
+      'Targets down',
+      'Scrape targets of the selected job that do not answer. Good: 0.',
+      'none',
+      [g.target(queries.instancesDown, 'down')],
+      thresholds=[[1, 'red']],
+    ),
+    g.stat(
+      'Breakers not closed',
+      'Replicas whose circuit breaker for a dependency is open, half-open or isolated. Good: 0 for every dependency; anything else means clients get fast 503s for that dependency (see the dependencies dashboard).',
+      'none',
+      [g.target(queries.breakersNotClosed, '{{dependency}}')],
+      w=12,
+      thresholds=[[1, 'red']],
+    ),
+
+    g.row('Requests (RED)'),
+    g.timeseries(
+      'Request rate by route',
+      'Inbound requests per second by route pattern, every route (health probes and /metrics scrapes included). Good: steady, following client demand; a sudden drop with no change in demand means requests are not reaching Levee.',
+      'reqps',
+      [g.target(queries.requestRate, '{{http_route}}')],
+      stack=true,
+    ),
+    g.timeseries(
+      'Error ratio (5xx share of /v1)',
+      'Share of client API (/v1) requests answered with a 5xx, breaker fast-fails included; 4xx (bad input, 429) are not errors. Good: 0, and below the %g %% the availability SLO allows (the red line).' % ((1 - config.availabilityTarget) * 100),
+      'percentunit',
+      [g.target(queries.errorRatio, '5xx share')],
+      min=0,
+      thresholds=[[1 - config.availabilityTarget, 'red']],
+    ),
+    g.timeseries(
+      'Latency by route (/v1)',
+      'p50, p95 and p99 duration of client API requests per route; a stream counts its whole life. Good: p99 under %gs (the latency alert threshold); dots are exemplars, click one for its trace.' % config.latency.p99Seconds,
+      's',
+      [g.target(queries.latency(p[0]), p[1] + ' {{http_route}}', exemplar=true) for p in percentiles],
+      w=24,
+      h=10,
+      thresholds=[[config.latency.p99Seconds, 'red']],
+    ),
+    g.timeseries(
+      'SLO burn rate',
+      'How fast 5xx answers spend the error budget of the %g %% availability SLO, over the last %s and %s: 1 spends it exactly over the SLO period. Good: under 1; above %g in both windows is a fast burn that pages.' % [config.availabilityTarget * 100, config.dashboards.burnRateWindows[0], config.dashboards.burnRateWindows[1], config.dashboards.fastBurnRate],
+      'none',
+      [g.target(queries.burnRate(window), window) for window in config.dashboards.burnRateWindows],
+      w=24,
+      min=0,
+      thresholds=[[1, 'yellow'], [config.dashboards.fastBurnRate, 'red']],
+    ),
+
+    g.row('Saturation'),
+    g.timeseries(
+      'Bulkhead utilisation by dependency',
+      'Share of the fleet\'s bulkhead slots in use per dependency (streams hold theirs for their whole life). Good: below %g %%; held above it, calls queue and then get rejected.' % (config.bulkhead.saturatedRatio * 100),
+      'percentunit',
+      [g.target(queries.bulkheadUtilisation, '{{dependency}}')],
+      min=0,
+      max=1,
+      thresholds=[[config.bulkhead.saturatedRatio, 'red']],
+    ),
+    g.timeseries(
+      'Event loop lag p99',
+      'Node.js event-loop delay (p99) per replica: how long ready work waits for the single JavaScript thread. Good: a few milliseconds; tens of milliseconds mean the replica is CPU-bound.',
+      's',
+      [g.target(queries.eventLoopLag, '{{instance}}')],
+      min=0,
+    ),
+    g.timeseries(
+      'Process CPU',
+      'CPU time used per second per replica (100 % = one core). Good: well below 100 %: JavaScript runs on one thread, so near 100 % the replica is saturated whatever the core count.',
+      'percentunit',
+      [g.target(queries.cpu, '{{instance}}')],
+      min=0,
+      thresholds=[[0.8, 'red']],
+    ),
+    g.timeseries(
+      'Resident memory',
+      'Resident set size per replica. Good: flat after warm-up (caches are bounded); a steady climb is a leak.',
+      'bytes',
+      [g.target(queries.rss, '{{instance}}')],
+      min=0,
+    ),
+  ],
+)

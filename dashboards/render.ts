@@ -1,0 +1,36 @@
+/**
+ * `npm run dashboards`: renders every dashboard (dashboards/*.jsonnet → dashboards/generated/*.json)
+ * and the alerting configs (alerts/targets.ts) into their committed copies.
+ * `--check` renders without writing and exits 1 naming what is stale.
+ */
+import { readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { alertTargets } from '../alerts/targets.ts';
+import { staleTargets, writeRendered, type RenderTarget } from './lib/jsonnet-render.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+export function dashboardTargets(): RenderTarget[] {
+  const directory = join(root, 'dashboards');
+  return readdirSync(directory)
+    .filter((name) => name.endsWith('.jsonnet'))
+    .sort()
+    .map((name) => ({ source: join(directory, name), output: join(directory, 'generated', `${basename(name, '.jsonnet')}.json`), format: 'json' }));
+}
+
+export function allTargets(): RenderTarget[] {
+  return [...dashboardTargets(), ...alertTargets(root)];
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.argv.includes('--check')) {
+    const stale = await staleTargets(allTargets(), root);
+    if (stale.length > 0) {
+      console.error(`stale, run \`npm run dashboards\`: ${stale.join(', ')}`);
+      process.exit(1);
+    }
+  } else {
+    for (const path of await writeRendered(allTargets(), root)) console.log(`rendered ${path}`);
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The alerting configuration against the real tools: promtool checks and unit-tests the rules,
+ * amtool checks Alertmanager's config and its routing, and the committed files match their
+ * jsonnet sources. Also: every alert has a firing and a quiet promtool case and a runbook section.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { alertTargets } from '../alerts/targets.ts';
+import { renderJsonnet, staleTargets } from '../dashboards/lib/jsonnet-render.ts';
+import { REPO_ROOT } from './support/levee-process.ts';
+
+const run = promisify(execFile);
+const alerts = join(REPO_ROOT, 'alerts');
+const rulesFile = join(alerts, 'generated/levee-rules.yaml');
+const alertmanagerFile = join(alerts, 'generated/alertmanager.yml');
+
+interface Rule {
+  alert?: string;
+  record?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+const rules = (parse(readFileSync(rulesFile, 'utf8')) as { groups: Array<{ rules: Rule[] }> }).groups.flatMap((group) => group.rules);
+const alertRules = rules.filter((rule): rule is Rule & { alert: string } => rule.alert !== undefined);
+const testFiles = readdirSync(join(alerts, 'tests')).filter((name) => name.endsWith('.yaml')).sort();
+
+/** Runs a tool; resolves with its output, or fails the test with everything it printed. */
+async function tool(file: string, args: string[], cwd = REPO_ROOT): Promise<string> {
+  try {
+    const { stdout, stderr } = await run(file, args, { cwd });
+    return stdout + stderr;
+  } catch (error) {
+    const failed = error as { stdout?: string; stderr?: string; message: string };
+    assert.fail(`${file} ${args.join(' ')}\n${failed.stdout ?? ''}${failed.stderr ?? failed.message}`);
+  }
+}
+
+describe('alert rules', () => {
+  it('the committed rules and configs are what their jsonnet renders', async () => {
+    assert.deepEqual(await staleTargets(alertTargets(REPO_ROOT), REPO_ROOT), [], 'run `npm run dashboards`');
+  });
+
+  it('pass promtool check rules', async () => {
+    const output = await tool('promtool', ['check', 'rules', rulesFile]);
+    assert.match(output, new RegExp(`SUCCESS: ${rules.length} rules found`));
+  });
+
+  it('pass every promtool unit test in alerts/tests', async () => {
+    assert.ok(testFiles.length >= 3);
+    const output = await tool('promtool', ['test', 'rules', ...testFiles], join(alerts, 'tests'));
+    assert.equal(output.match(/SUCCESS/g)?.length, testFiles.length, output);
+  });
+
+  it('every alert has a case where it fires (exact labels and annotations, runbook included) and one where it stays quiet', () => {
+    const fires = new Set<string>();
+    const quiet = new Set<string>();
+    for (const file of testFiles) {
+      const suite = parse(readFileSync(join(alerts, 'tests', file), 'utf8')) as {
+        tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts: Array<{ exp_annotations?: Record<string, string> }> }> }>;
+      };
+      for (const check of suite.tests.flatMap((test) => test.alert_rule_test ?? [])) {
+        if (check.exp_alerts.length === 0) quiet.add(check.alertname);
+        else if (check.exp_alerts.every((expected) => expected.exp_annotations?.runbook_url?.endsWith(`#${check.alertname.toLowerCase()}`))) fires.add(check.alertname);
+      }
+    }
+    for (const { alert } of alertRules) {
+      assert.ok(fires.has(alert), `${alert}: no promtool case where it fires with its annotations`);
+      assert.ok(quiet.has(alert), `${alert}: no promtool case where it stays quiet`);
+    }
+  });
+
+  it('every alert has a severity, a one-line summary, a description with $labels or $value, and a runbook section', () => {
+    const runbook = readFileSync(join(alerts, 'runbook.md'), 'utf8');
+    const sections = new Set([...runbook.matchAll(/^## (\S+)$/gm)].map((match) => match[1]));
+    assert.ok(alertRules.length >= 12);
+    for (const rule of alertRules) {
+      assert.ok(['critical', 'warning'].includes(rule.labels?.severity ?? ''), `${rule.alert}: severity`);
+      assert.ok(rule.annotations?.summary && !rule.annotations.summary.includes('\n'), `${rule.alert}: summary`);
+      assert.match(rule.annotations?.description ?? '', /\$labels|\$value/, `${rule.alert}: description`);
+      assert.ok(sections.has(rule.alert), `${rule.alert}: no "## ${rule.alert}" section in alerts/runbook.md`);
+    }
+    assert.deepEqual([...sections].sort(), alertRules.map((rule) => rule.alert).sort(), 'runbook sections without an alert');
+  });
+});
+
+describe('Alertmanager and Prometheus configs', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'levee-alerting-'));
+  after(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('pass amtool check-config, production and test variants', async () => {
+    const output = await tool('amtool', ['check-config', alertmanagerFile, join(alerts, 'generated/alertmanager.test.yml')]);
+    assert.equal(output.match(/SUCCESS/g)?.length, 2, output);
+  });
+
+  it('keep secrets in files, never in the config', () => {
+    const config = readFileSync(alertmanagerFile, 'utf8');
+    assert.match(config, /routing_key_file: "?\/run\/secrets\/pagerduty_routing_key"?$/m);
+    assert.match(config, /api_url_file: "?\/run\/secrets\/slack_webhook_url"?$/m);
+    assert.doesNotMatch(config, /routing_key:|api_url:|service_key:/);
+  });
+
+  it('route every critical alert to the pager and every warning to the ticket channel (amtool config routes test)', async () => {
+    for (const rule of alertRules) {
+      const receiver = rule.labels?.severity === 'critical' ? 'pager' : 'ticket';
+      const labels = Object.entries({ alertname: rule.alert, dependency: 'llm', ...rule.labels }).map(([name, value]) => `${name}=${value}`);
+      const output = await tool('amtool', ['config', 'routes', 'test', `--config.file=${alertmanagerFile}`, `--verify.receivers=${receiver}`, ...labels]);
+      assert.equal(output.split('\n')[0], receiver, `${rule.alert} → ${output}`);
+    }
+  });
+
+  it('the routing test would catch a misroute', async () => {
+    const misrouted = await run('amtool', ['config', 'routes', 'test', `--config.file=${alertmanagerFile}`, '--verify.receivers=pager', 'alertname=LeveeBulkheadSaturated', 'severity=warning'])
+      .then(() => undefined, (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`);
+    assert.match(misrouted ?? 'amtool exited 0', /Expected receivers did not match/);
+  });
+
+  it('prometheus.yml passes promtool check config, as committed (compose) and rendered for local targets', async () => {
+    await tool('promtool', ['check', 'config', '--syntax-only', join(alerts, 'generated/prometheus.yml')]);
+    const local = join(scratch, 'prometheus.yml');
+    writeFileSync(local, await renderJsonnet({
+      source: join(alerts, 'prometheus.jsonnet'),
+      output: local,
+      format: 'yaml',
+      topLevelCode: {
+        leveeTargets: '["127.0.0.1:8080", "127.0.0.1:8081"]',
+        alertmanagers: '["127.0.0.1:9093"]',
+        collectorTargets: '[]',
+        ruleFiles: JSON.stringify([rulesFile]),
+      },
+    }));
+    const output = await tool('promtool', ['check', 'config', local]);
+    assert.match(output, new RegExp(`SUCCESS: ${rules.length} rules found`));
+    const config = parse(readFileSync(local, 'utf8')) as { scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }> };
+    assert.deepEqual(config.scrape_configs.map((job) => job.job_name), ['levee']);
+    assert.deepEqual(config.scrape_configs[0]!.static_configs[0]!.targets, ['127.0.0.1:8080', '127.0.0.1:8081']);
+  });
+});
