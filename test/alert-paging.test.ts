@@ -17,7 +17,7 @@ import {
   type PrometheusServer,
   type WebhookNotification,
   type WebhookReceiver,
-} from './support/monitoring.ts';
+} from '../stack/monitoring.ts';
 
 const RULE_OVERRIDES = "{ breaker: { pageAfter: '4s', smoothing: '4s' } }";
 const RUNBOOK = 'https://github.com/levee-ai/levee/blob/main/alerts/runbook.md#leveecircuitbreakeropen';
@@ -73,7 +73,7 @@ describe('breaker-open paging, Levee → Prometheus → Alertmanager → webhook
     await webhook?.close();
   });
 
-  it('pages LeveeCircuitBreakerOpen for the llm while the provider fails, then sends the resolution', async () => {
+  it('pages LeveeCircuitBreakerOpen for the llm while the provider fails, then sends the resolution', async (t) => {
     await waitFor(async () => ((await prometheus.query('up{job="levee"} == 1')).length === 1 ? true : undefined), {
       timeoutMs: 15_000,
       what: () => 'Prometheus to scrape Levee',
@@ -98,6 +98,7 @@ describe('breaker-open paging, Levee → Prometheus → Alertmanager → webhook
     const pagedAfterMs = page.receivedAt - outageStartedAt;
     // 4 s `for` + 1 s scrape/evaluation + 1 s group_wait, with room for a loaded machine.
     assert.ok(pagedAfterMs < 30_000, `paged ${pagedAfterMs} ms after the outage began`);
+    t.diagnostic(`paged ${pagedAfterMs} ms after the outage began`);
 
     // The breaker really cycled through half-open probes while the page held.
     const probes = await prometheus.query('levee_circuit_breaker_transitions_total{dependency="llm", from="open", to="half_open"}');
@@ -114,6 +115,7 @@ describe('breaker-open paging, Levee → Prometheus → Alertmanager → webhook
     const resolved = resolution.alerts.find((candidate) => candidate.labels.alertname === 'LeveeCircuitBreakerOpen')!;
     assert.equal(resolved.labels.dependency, 'llm');
     assert.ok(resolution.receivedAt - recoveredAt < 30_000, `resolved ${resolution.receivedAt - recoveredAt} ms after recovery`);
+    t.diagnostic(`resolved ${resolution.receivedAt - recoveredAt} ms after recovery`);
     // Only one firing page for the breaker, however many scrapes and probes happened.
     const firingPages = webhook.notifications.filter((n) => n.status === 'firing' && n.alerts.some((a) => a.labels.alertname === 'LeveeCircuitBreakerOpen'));
     assert.equal(firingPages.length, 1);

@@ -8,12 +8,13 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { alertTargets } from '../alerts/targets.ts';
 import { renderJsonnet, staleTargets } from '../dashboards/lib/jsonnet-render.ts';
-import { REPO_ROOT } from './support/levee-process.ts';
+import { startAlertmanager, startWebhookReceiver, type MonitoringProcess, type WebhookReceiver } from '../stack/monitoring.ts';
+import { REPO_ROOT, waitFor } from './support/levee-process.ts';
 
 const run = promisify(execFile);
 const alerts = join(REPO_ROOT, 'alerts');
@@ -139,5 +140,48 @@ describe('Alertmanager and Prometheus configs', () => {
     const config = parse(readFileSync(local, 'utf8')) as { scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }> };
     assert.deepEqual(config.scrape_configs.map((job) => job.job_name), ['levee']);
     assert.deepEqual(config.scrape_configs[0]!.static_configs[0]!.targets, ['127.0.0.1:8080', '127.0.0.1:8081']);
+  });
+});
+
+describe('a live Alertmanager with the routing tree', () => {
+  let webhook: WebhookReceiver;
+  let alertmanager: MonitoringProcess;
+  before(async () => {
+    webhook = await startWebhookReceiver();
+    alertmanager = await startAlertmanager({ webhookUrl: webhook.url });
+  });
+  after(async () => {
+    await alertmanager?.stop();
+    await webhook?.close();
+  });
+
+  it("holds back a dependency's warnings while its critical alert fires, and only that dependency's", async () => {
+    const alert = (alertname: string, severity: string, dependency: string) => ({
+      labels: { alertname, severity, dependency, job: 'levee' },
+      annotations: { summary: `${alertname} ${dependency}` },
+    });
+    const response = await fetch(`${alertmanager.url}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        alert('LeveeCircuitBreakerOpen', 'critical', 'llm'),
+        alert('LeveeRetryBudgetExhausted', 'warning', 'llm'),
+        alert('LeveeRetryBudgetExhausted', 'warning', 'postgres'),
+      ]),
+    });
+    assert.equal(response.status, 200);
+
+    const delivered = (path: string, dependency: string) =>
+      webhook.notifications.some((notification) => notification.path === path && notification.alerts.some((a) => a.labels.dependency === dependency));
+    await waitFor(() => (delivered('/pager', 'llm') && delivered('/ticket', 'postgres') ? true : undefined), { timeoutMs: 15_000, what: () => 'the page and the postgres ticket' });
+
+    const states = (await (await fetch(`${alertmanager.url}/api/v2/alerts`)).json()) as Array<{ labels: Record<string, string>; status: { state: string; inhibitedBy: string[] } }>;
+    const stateOf = (alertname: string, dependency: string) => states.find((a) => a.labels.alertname === alertname && a.labels.dependency === dependency)?.status;
+    assert.equal(stateOf('LeveeRetryBudgetExhausted', 'llm')?.state, 'suppressed');
+    assert.equal(stateOf('LeveeRetryBudgetExhausted', 'llm')?.inhibitedBy.length, 1);
+    assert.equal(stateOf('LeveeRetryBudgetExhausted', 'postgres')?.state, 'active');
+    assert.equal(stateOf('LeveeCircuitBreakerOpen', 'llm')?.state, 'active');
+    assert.equal(delivered('/ticket', 'llm'), false, 'no ticket for the llm warning');
+    assert.equal(delivered('/pager', 'postgres'), false, 'warnings never page');
   });
 });

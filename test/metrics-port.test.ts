@@ -1,18 +1,8 @@
 /** With METRICS_PORT set, /metrics moves off the public port. */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { freePort } from '../stack/free-port.ts';
 import { startLeveeWithSimulator, type LeveeWithSimulator } from './support/levee-with-simulator.ts';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('METRICS_PORT', () => {
   let stack: LeveeWithSimulator;

@@ -4,8 +4,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from '../../stack/free-port.ts';
 import { waitFor } from './levee-process.ts';
+
+export { freePort };
 
 export interface RedisServer {
   port: number;
@@ -19,16 +22,6 @@ export interface RedisServer {
   /** SIGCONT after pause. */
   resume(): void;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 function acceptsConnections(port: number): Promise<true | undefined> {

@@ -1,7 +1,7 @@
 /**
- * Real Prometheus and Alertmanager (Debian's binaries, installed by `npm test`'s set-up) on free
- * loopback ports, configured from the repo's own jsonnet with test arguments, plus a webhook
- * receiver that records what Alertmanager delivers.
+ * Real Prometheus and Alertmanager processes (Debian's `prometheus` and `prometheus-alertmanager`;
+ * `npm test` installs them) on loopback, configured from the repo's own jsonnet, plus a webhook
+ * receiver that records what Alertmanager delivers. Used by `npm run stack:local` and the tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -9,9 +9,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderJsonnet } from '../../dashboards/lib/jsonnet-render.ts';
-import { REPO_ROOT, waitFor } from './levee-process.ts';
-import { freePort } from './redis-server.ts';
+import { fileURLToPath } from 'node:url';
+import { renderJsonnet } from '../dashboards/lib/jsonnet-render.ts';
+import { freePort } from './free-port.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface MonitoringProcess {
   url: string;
@@ -32,6 +34,8 @@ export interface PrometheusOptions {
   interval: string;
   /** jsonnet code patching dashboards/config.libsonnet for the rules (shorter `for`s). */
   ruleOverrides?: string;
+  /** Default: a free port. */
+  port?: number;
 }
 
 const jsonnetCode = (value: unknown): string => JSON.stringify(value);
@@ -59,7 +63,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
       evaluationInterval: jsonnetCode(options.interval),
     },
   }));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child = spawn('prometheus', [
     `--config.file=${configFile}`,
@@ -83,7 +87,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   };
 }
 
-export async function startAlertmanager(options: { webhookUrl: string }): Promise<MonitoringProcess> {
+export async function startAlertmanager(options: { webhookUrl: string; port?: number }): Promise<MonitoringProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'levee-alertmanager-'));
   const configFile = join(dir, 'alertmanager.yml');
   writeFileSync(configFile, await renderJsonnet({
@@ -92,7 +96,7 @@ export async function startAlertmanager(options: { webhookUrl: string }): Promis
     format: 'yaml',
     topLevelCode: { variant: "'test'", webhookUrl: jsonnetCode(options.webhookUrl) },
   }));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child = spawn('prometheus-alertmanager', [
     `--config.file=${configFile}`,
@@ -117,14 +121,15 @@ async function supervise(child: ChildProcess, url: string, dir: string, name: st
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  try {
-    await waitFor(
-      async () => ((await fetch(`${url}/-/ready`).catch(() => undefined))?.ok ? true : undefined),
-      { timeoutMs: 20_000, intervalMs: 100, failFast: exited, what: () => `${name} to be ready\n${stderr.join('')}` },
-    );
-  } catch (error) {
-    await stop();
-    throw error;
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+  const deadline = Date.now() + 20_000;
+  while (!(await fetch(`${url}/-/ready`).then((response) => response.ok, () => false))) {
+    if (hasExited || Date.now() > deadline) {
+      await stop();
+      throw new Error(`${name} did not become ready at ${url}${hasExited ? ' (it exited)' : ''}\n${stderr.join('')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return stop;
 }
@@ -145,18 +150,20 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(options: { port?: number; onNotification?: (notification: WebhookNotification) => void } = {}): Promise<WebhookReceiver> {
   const notifications: WebhookNotification[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const payload = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Omit<WebhookNotification, 'path' | 'receivedAt'>;
-      notifications.push({ ...payload, path: request.url ?? '', receivedAt: Date.now() });
+      const notification = { ...payload, path: request.url ?? '', receivedAt: Date.now() };
+      notifications.push(notification);
+      options.onNotification?.(notification);
       response.writeHead(200).end();
     });
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(options.port ?? 0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as { port: number };
   return {
