@@ -61,6 +61,13 @@ describe('AdaptiveTimeoutTracker', () => {
     assert.equal(currentAfterRecompute(slow).timeoutMs, 5_000);
   });
 
+  it('says whether it adapts: a ceiling-only timeout (floor = ceiling) sits at its ceiling by design', () => {
+    const adaptive = new AdaptiveTimeoutTracker(options);
+    assert.equal(adaptive.adapts, true);
+    assert.equal(adaptive.ceilingMs, 5_000);
+    assert.equal(new AdaptiveTimeoutTracker({ ...options, floorMs: 5_000, defaultMs: 5_000 }).adapts, false);
+  });
+
   it('follows a latency shift as the window slides', () => {
     const tracker = new AdaptiveTimeoutTracker(options);
     recordMany(tracker, 20, 1_023); // 1 023 ms is exact in the histogram (two significant figures)
