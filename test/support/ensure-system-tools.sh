@@ -22,18 +22,18 @@ for command_name in "${!PACKAGE_OF[@]}"; do
   fi
 done
 [ ${#missing_packages[@]} -eq 0 ] && exit 0
-
-if [ "$EUID" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-  echo "levee tests: missing ${missing_commands[*]}; install with: sudo apt-get install ${missing_packages[*]}" >&2
-  exit 1
-fi
-
-echo "levee tests: installing ${missing_packages[*]} with apt-get" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
 # Unique package names (promtool and prometheus share one). Tests start their own instances on
 # free ports, so a service the package may start on its default port is never in the way.
 mapfile -t unique_packages < <(printf '%s\n' "${missing_packages[@]}" | sort -u)
+
+if [ "$EUID" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "levee tests: missing ${missing_commands[*]}; install with: sudo apt-get install ${unique_packages[*]}" >&2
+  exit 1
+fi
+
+echo "levee tests: installing ${unique_packages[*]} with apt-get" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends "${unique_packages[@]}" >/dev/null
 for command_name in "${missing_commands[@]}"; do
   command -v "$command_name" >/dev/null 2>&1 || { echo "levee tests: $command_name still missing after apt-get install" >&2; exit 1; }
