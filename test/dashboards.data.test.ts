@@ -112,6 +112,14 @@ describe('dashboards: every panel returns data', () => {
       }
     }
 
+    // Latency panels show exemplars: Prometheus (exemplar storage on) must hold trace ids for them.
+    const exemplarQuery = new URLSearchParams({ query: 'http_server_request_duration_seconds_bucket{job="levee"}', start: String(start), end: String(rangeEnd) });
+    const exemplars = (await (await fetch(`${prometheus!.url}/api/v1/query_exemplars?${exemplarQuery}`)).json()) as {
+      data: Array<{ exemplars: Array<{ labels: Record<string, string> }> }>;
+    };
+    const traceIds = exemplars.data.flatMap((series) => series.exemplars.map((exemplar) => exemplar.labels.trace_id));
+    assert.ok(traceIds.length > 0 && traceIds.every((id) => /^[0-9a-f]{32}$/.test(id ?? '')), `trace-id exemplars: ${traceIds.slice(0, 3).join(', ')}`);
+
     assert.equal(checked, queries.length, 'every query was checked');
     assert.ok(checked > 40, `expected more than 40 panel queries, found ${checked}`);
     assert.deepEqual(failures, [], `${failures.length} of ${checked} panel queries returned no finite data:\n${failures.join('\n')}\n\ntraffic: ${describeSummary()}`);
