@@ -3,7 +3,8 @@
 # As root it uses apt-get; otherwise it stops with one line naming what is missing and how to get it.
 set -euo pipefail
 
-# command → Debian package (Debian 12: Prometheus 2.42 with promtool, Alertmanager 0.25 with amtool).
+# command → Debian package (Debian 12: Prometheus 2.42 with promtool, Alertmanager 0.25 with amtool,
+# HAProxy 2.6 in front of the chaos suite's replicas).
 declare -A PACKAGE_OF=(
   [redis-server]=redis-server
   [prometheus]=prometheus
@@ -11,6 +12,7 @@ declare -A PACKAGE_OF=(
   [prometheus-alertmanager]=prometheus-alertmanager
   [amtool]=prometheus-alertmanager
   [jsonnet]=jsonnet
+  [haproxy]=haproxy
 )
 
 missing_packages=()
