@@ -15,12 +15,24 @@ declare -A PACKAGE_OF=(
   [haproxy]=haproxy
 )
 
+# file → Debian package: the report's PNG plots draw their text with DejaVu Sans (resvg has no
+# built-in font).
+declare -A PACKAGE_OF_FILE=(
+  [/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf]=fonts-dejavu-core
+)
+
 missing_packages=()
 missing_commands=()
 for command_name in "${!PACKAGE_OF[@]}"; do
   if ! command -v "$command_name" >/dev/null 2>&1; then
     missing_commands+=("$command_name")
     missing_packages+=("${PACKAGE_OF[$command_name]}")
+  fi
+done
+for file in "${!PACKAGE_OF_FILE[@]}"; do
+  if [ ! -e "$file" ]; then
+    missing_commands+=("$file")
+    missing_packages+=("${PACKAGE_OF_FILE[$file]}")
   fi
 done
 [ ${#missing_packages[@]} -eq 0 ] && exit 0
@@ -37,6 +49,6 @@ echo "levee tests: installing ${unique_packages[*]} with apt-get" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends "${unique_packages[@]}" >/dev/null
-for command_name in "${missing_commands[@]}"; do
-  command -v "$command_name" >/dev/null 2>&1 || { echo "levee tests: $command_name still missing after apt-get install" >&2; exit 1; }
+for needed in "${missing_commands[@]}"; do
+  [ -e "$needed" ] || command -v "$needed" >/dev/null 2>&1 || { echo "levee tests: $needed still missing after apt-get install" >&2; exit 1; }
 done
