@@ -1,0 +1,125 @@
+/**
+ * The load scenarios on the chat and embeddings routes: `chat` (max and half of the baseline's
+ * max), `chat-stream`, `embeddings-64` and `breaker-open`. Search lives in search-scenario.ts.
+ */
+import { runLoad, type LoadOptions } from './load.ts';
+import type { ScenarioResult } from './results.ts';
+import { call, measure, uniqueTexts, type BenchContext, type Target } from './scenario-runner.ts';
+import { runStreams } from './stream-client.ts';
+
+const CHAT_PATH = '/v1/chat/completions';
+const MESSAGES = [{ role: 'user', content: 'Summarise the benefits of circuit breakers in two sentences.' }];
+/**
+ * No `temperature: 0` and no `seed`: not cacheable (README "Caches"), so identical bodies take
+ * the proxy path every time. checkChatNotCached verifies that on each Levee target.
+ */
+export const CHAT_BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: MESSAGES });
+export const CHAT_STREAM_BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: MESSAGES, stream: true });
+export const EMBEDDING_INPUTS = 64;
+export const EMBEDDING_MODEL = 'text-embedding-3-small';
+
+/** autocannon against one target, with the context's connections unless the options say otherwise. */
+function loadRun(context: BenchContext, target: Target, options: Omit<LoadOptions, 'origin' | 'connections' | 'durationSeconds'> & { connections?: number }) {
+  const base = { connections: context.settings.connections, ...options, origin: target.process.origin };
+  return {
+    warmup: (seconds: number) => runLoad({ ...base, durationSeconds: seconds }),
+    run: (seconds: number, pid: number) => runLoad({ ...base, durationSeconds: seconds, pid }),
+  };
+}
+
+/** Two identical chat requests: the second must not be a cache hit, or `chat` would measure the cache. */
+export async function checkChatNotCached(target: Target): Promise<void> {
+  for (let index = 0; index < 2; index += 1) {
+    const { headers } = await call(target.process.origin, CHAT_PATH, { body: JSON.parse(CHAT_BODY) });
+    const cache = headers.get('x-cache');
+    if (cache !== null && cache !== 'MISS') {
+      throw new Error(`${target.name}: the chat body is served from the cache (X-Cache: ${cache}); the chat scenario would measure the cache`);
+    }
+  }
+}
+
+/** Non-streaming chat at full speed on every target; returns the baseline's median throughput. */
+export async function chatMax(context: BenchContext): Promise<number> {
+  let baselineMax = 0;
+  for (const target of context.targets) {
+    const level = `max (${context.settings.connections} connections)`;
+    const result = await measure(context, { scenario: 'chat', target, level, ...loadRun(context, target, { path: CHAT_PATH, body: CHAT_BODY }) });
+    if (target.name === 'baseline') baselineMax = result.median.throughput;
+  }
+  return baselineMax;
+}
+
+/** Non-streaming chat at half the baseline's max throughput (autocannon overallRate) on every target. */
+export async function chatHalf(context: BenchContext, baselineMax: number): Promise<ScenarioResult[]> {
+  const rate = Math.max(1, Math.round(baselineMax / 2));
+  const results: ScenarioResult[] = [];
+  for (const target of context.targets) {
+    const level = `half of baseline max (${rate} req/s)`;
+    const options = { path: CHAT_PATH, body: CHAT_BODY, overallRate: rate };
+    results.push(await measure(context, { scenario: 'chat', target, level, ...loadRun(context, target, options) }));
+  }
+  return results;
+}
+
+/** Streaming chat with our own client: time to first byte and completed streams per second. */
+export async function chatStream(context: BenchContext): Promise<void> {
+  const concurrency = context.settings.connections;
+  for (const target of context.targets) {
+    const options = { origin: target.process.origin, body: CHAT_STREAM_BODY, concurrency };
+    await measure(context, {
+      scenario: 'chat-stream',
+      target,
+      level: `max (${concurrency} concurrent streams)`,
+      warmup: (seconds) => runStreams({ ...options, durationSeconds: seconds }),
+      run: (seconds, pid) => runStreams({ ...options, durationSeconds: seconds, pid }),
+    });
+  }
+}
+
+/**
+ * One request embedding 64 inputs (base64, as the OpenAI SDKs ask by default), every input text
+ * unique so Levee's per-item embeddings cache always misses.
+ */
+export async function embeddings(context: BenchContext): Promise<void> {
+  const text = uniqueTexts('The quick brown fox jumps over the lazy dog, benchmark item');
+  const body = () =>
+    JSON.stringify({
+      model: EMBEDDING_MODEL,
+      encoding_format: 'base64',
+      input: Array.from({ length: EMBEDDING_INPUTS }, () => text()),
+    });
+  for (const target of context.targets) {
+    await measure(context, {
+      scenario: 'embeddings-64',
+      target,
+      level: `max (${context.settings.connections} connections)`,
+      ...loadRun(context, target, { path: '/v1/embeddings', body }),
+    });
+  }
+}
+
+/** Level name prefix of the breaker-open run without queueing (the fast-fail target's figure). */
+export const SINGLE_CONNECTION = 'single connection';
+
+/**
+ * The LLM breaker isolated through the admin API; chat answered 503 at once (expected). Levee
+ * targets only. Two levels: hammered with the usual connections (throughput; latency there is
+ * mostly waiting in line, ≈ connections / throughput), and one connection in a closed loop (the
+ * fast-fail's own latency, which the ≤ 1 ms target is about).
+ */
+export async function breakerOpen(context: BenchContext): Promise<void> {
+  const { connections } = context.settings;
+  for (const target of context.targets.filter((candidate) => candidate.name !== 'baseline')) {
+    const admin = { method: 'POST', token: context.adminToken };
+    await call(target.process.origin, '/admin/circuit-breakers/llm/isolate', admin);
+    try {
+      await call(target.process.origin, CHAT_PATH, { body: JSON.parse(CHAT_BODY), expect: [503] });
+      for (const [level, count] of [[`max (${connections} connections), 503 expected`, connections], [`${SINGLE_CONNECTION}, 503 expected`, 1]] as const) {
+        const options = { path: CHAT_PATH, body: CHAT_BODY, expectedStatuses: [503], connections: count };
+        await measure(context, { scenario: 'breaker-open', target, level, ...loadRun(context, target, options) });
+      }
+    } finally {
+      await call(target.process.origin, '/admin/circuit-breakers/llm/reset', admin);
+    }
+  }
+}

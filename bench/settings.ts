@@ -1,0 +1,39 @@
+/** The fixed settings and method notes of a run, as stated in bench.json (`settings`) and the report. */
+import type { BenchSettings } from './scenario-runner.ts';
+import { EMBEDDING_INPUTS, EMBEDDING_MODEL } from './scenarios.ts';
+import { SEARCH_MODEL } from './search-scenario.ts';
+
+export function settingsRecord(
+  settings: BenchSettings,
+  micro: { calls: number; rounds: number },
+  extra: Record<string, string | number>,
+): Record<string, string | number> {
+  return {
+    mode: settings.quick ? 'quick (development: 1 run per figure, not for publishing)' : 'full',
+    connections: settings.connections,
+    runSeconds: settings.runSeconds,
+    warmupSeconds: settings.warmupSeconds,
+    runsPerFigure: settings.runsPerFigure,
+    figure: 'each figure the median of the runs, figure by figure',
+    loadGenerator: 'autocannon 9 (programmatic API) in the bench process, on the same machine, over loopback',
+    latency:
+      'exact percentiles over every expected response of a run (autocannon response events, request write to response end); autocannon has no p95 of its own',
+    halfLevel:
+      "autocannon overallRate: each connection sends its per-second share back-to-back from the start of every second, so the half level is full-concurrency bursts for about half of each second, not an evenly spaced load; coordinated-omission correction off (autocannon 9 computes its interval as ceil(1/rate) ms = 1 ms)",
+    cpu: "target process only: /proc utime+stime over each run, % of one core; RSS: peak VmRSS sampled every 200 ms",
+    upstream: `simulator as its own process (node simulator/main.ts), no faults (zero added latency), SIM_EMBEDDING_DIMENSION=${settings.searchDimension}`,
+    baseline: 'bench/baseline-proxy.ts: bare Koa, undici Pool (256 connections), bodies piped through, no policies or telemetry',
+    levee:
+      'as npm start (node --import ./service/telemetry/preload.ts service/main.ts), embedded defaults: LOG_LEVEL=info to a file, RATE_LIMIT_IP_PER_MIN=0, no LLM_QUOTA_*, no OTLP exporter (spans recorded and dropped), ADMIN_TOKEN set, own DATA_DIR (embedded PGlite), SHUTDOWN_DRAIN_DELAY_MS=0',
+    leveeRedis: 'the same with REDIS_URL to a redis-server started by the bench (no persistence)',
+    chatBody: 'gpt-4o-mini, one user message, no temperature or seed: not cacheable (checked: no X-Cache HIT on a repeat)',
+    chatStream: `our own undici client, ${settings.connections} concurrent streams in a closed loop; latency = time to first body byte, throughput = streams completed with [DONE] per second`,
+    embeddings: `${EMBEDDING_INPUTS} inputs per request, every input unique (embeddings cache misses), ${EMBEDDING_MODEL} (1,536 dimensions), encoding_format base64`,
+    search: `${settings.searchDocuments} documents in batches of ${settings.searchBatchSize}, model ${SEARCH_MODEL} (${settings.searchDimension} dimensions, unknown to the simulator), top_k 10, ${settings.searchConnections} connections (the embedded store is one Postgres session: bulkhead 1 + 4 queued, so 32 connections would mostly measure 503 dependency_saturated), a unique query per request: search and embeddings caches miss, so each search is one upstream embedding call plus one HNSW query on the embedded PGlite`,
+    searchDocuments: settings.searchDocuments,
+    breakerOpen: 'LLM breaker isolated via POST /admin/circuit-breakers/llm/isolate; 503 is the expected status; reset afterwards',
+    concurrentStreams: `${settings.concurrentStreams} streaming chats opened at once against a fresh Levee with LLM_BULKHEAD_MAX_CONCURRENT=${settings.concurrentStreams} (the default 256 would queue the rest); simulator slow-stream fault, 500 ms between chunks; peak RSS from the first open until ${settings.concurrentStreamsSampleSeconds} s after all were open; idle = after 20 chats and 1 s of streams, then 1 s idle`,
+    micro: `createLlmDependency with the default config and a real Metrics instance, InstrumentedCalls.run (chat, attempt resolves at once) vs a bare async call; own process with the tracing preload; warm-up, then ${micro.rounds} rounds × ${micro.calls} calls, median`,
+    ...extra,
+  };
+}

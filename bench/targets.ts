@@ -1,0 +1,73 @@
+/**
+ * The issue's performance targets, computed from one run's own figures (Levee against the
+ * baseline measured minutes earlier on the same machine). Reported, never asserted in tests.
+ */
+import type { BenchResults, BenchTarget, ScenarioResult, TargetCheck } from './results.ts';
+import { SINGLE_CONNECTION } from './scenarios.ts';
+
+const LEVEE_TARGETS: ReadonlyArray<{ target: BenchTarget; label: string }> = [
+  { target: 'levee', label: 'Levee' },
+  { target: 'levee-redis', label: 'Levee + Redis' },
+];
+
+function find(scenarios: readonly ScenarioResult[], scenario: string, target: BenchTarget, levelStartsWith: string) {
+  return scenarios.find((result) => result.scenario === scenario && result.target === target && result.level.startsWith(levelStartsWith));
+}
+
+const fixed = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+function check(name: string, measured: number, limit: number, unit: string, atMost: boolean, note?: string): TargetCheck {
+  const met = Number.isFinite(measured) && (atMost ? measured <= limit : measured >= limit);
+  return { name, measured: fixed(measured), limit, unit, met, ...(note ? { note } : {}) };
+}
+
+export function computeTargets(results: Pick<BenchResults, 'scenarios' | 'micro' | 'concurrentStreams'>): TargetCheck[] {
+  const { scenarios, micro, concurrentStreams } = results;
+  const checks: TargetCheck[] = [];
+  const baselineMax = find(scenarios, 'chat', 'baseline', 'max');
+  const baselineHalf = find(scenarios, 'chat', 'baseline', 'half');
+
+  for (const { target, label } of LEVEE_TARGETS) {
+    const max = find(scenarios, 'chat', target, 'max');
+    if (baselineMax && max) {
+      const ratio = max.median.throughput / baselineMax.median.throughput;
+      checks.push(
+        check(`${label} throughput ≥ 0.85 × baseline (non-streaming chat, max level)`, ratio, 0.85, '× baseline', false,
+          `${max.median.throughput} vs ${baselineMax.median.throughput} req/s (medians)`),
+      );
+    }
+  }
+  for (const { target, label } of LEVEE_TARGETS) {
+    const half = find(scenarios, 'chat', target, 'half');
+    if (baselineHalf && half) {
+      const added = half.median.latencyMs.p99 - baselineHalf.median.latencyMs.p99;
+      checks.push(
+        check(`${label} added p99 ≤ 1 ms at half of baseline max (non-streaming chat)`, added, 1, 'ms', true,
+          `p99 ${half.median.latencyMs.p99} vs ${baselineHalf.median.latencyMs.p99} ms (medians of runs); ${half.level}`),
+      );
+    }
+  }
+  checks.push(
+    check('Policy pipeline − bare async call ≤ 3 µs per call', micro.overheadUs, 3, 'µs', true,
+      `${micro.pipelineUs} vs ${micro.bareAsyncUs} µs per call, median of rounds of ${micro.calls} calls`),
+  );
+  for (const { target, label } of LEVEE_TARGETS) {
+    // The fast-fail's own latency: one connection, so nothing waits in line behind other calls.
+    const single = find(scenarios, 'breaker-open', target, SINGLE_CONNECTION);
+    const hammered = find(scenarios, 'breaker-open', target, 'max');
+    if (single) {
+      const underLoad = hammered
+        ? `; hammered (${hammered.level}): p99 ${hammered.median.latencyMs.p99} ms at ${hammered.median.throughput} fast-fails/s, mostly queueing`
+        : '';
+      checks.push(
+        check(`${label} breaker-open fast-fail p99 ≤ 1 ms`, single.median.latencyMs.p99, 1, 'ms', true,
+          `one connection: ${single.median.throughput} fast-fails/s, ${single.median.errors} unexpected${underLoad}`),
+      );
+    }
+  }
+  checks.push(
+    check(`Levee RSS ≤ 200 MiB with ${concurrentStreams.streams} concurrent streams`, concurrentStreams.rssMiB, 200, 'MiB', true,
+      `idle ${concurrentStreams.baselineRssMiB} MiB; Levee's own process, the embedded Postgres child apart`),
+  );
+  return checks;
+}
