@@ -1,5 +1,6 @@
 /**
- * Microbenchmark: the LLM's policy pipeline alone against a bare async call, µs per call.
+ * Microbenchmark: the LLM's policy pipeline alone against a bare async call, µs per call, and the
+ * same pipeline with its telemetry (what a call costs Levee in all).
  *
  * The pipeline is built the way Levee builds it: `createLlmDependency` with the default
  * configuration (so the policy sheet, `bridgeTelemetry` and a real prom-client Metrics instance),
@@ -68,6 +69,11 @@ export async function measurePolicyPipeline(options: PolicyPipelineOptions = {})
   };
   const timePipeline = async (count: number) => {
     const started = performance.now();
+    for (let index = 0; index < count; index += 1) await llm.policies.execute(CHAT.operation, CHAT.model, attempt, signal);
+    return ((performance.now() - started) * 1000) / count;
+  };
+  const timeInstrumented = async (count: number) => {
+    const started = performance.now();
     for (let index = 0; index < count; index += 1) await pipeline.run(CHAT, signal, attempt);
     return ((performance.now() - started) * 1000) / count;
   };
@@ -75,17 +81,26 @@ export async function measurePolicyPipeline(options: PolicyPipelineOptions = {})
   const warmup = options.warmupCalls ?? calls;
   await timeBare(warmup);
   await timePipeline(warmup);
+  await timeInstrumented(warmup);
   const bareRounds: number[] = [];
   const pipelineRounds: number[] = [];
+  const instrumentedRounds: number[] = [];
   for (let round = 0; round < rounds; round += 1) {
     bareRounds.push(await timeBare(calls));
     pipelineRounds.push(await timePipeline(calls));
+    instrumentedRounds.push(await timeInstrumented(calls));
   }
   await llm.close();
   const bareAsyncUs = median(bareRounds);
   const pipelineUs = median(pipelineRounds);
   const fixed = (value: number) => Math.round(value * 1000) / 1000;
-  return { bareAsyncUs: fixed(bareAsyncUs), pipelineUs: fixed(pipelineUs), overheadUs: fixed(pipelineUs - bareAsyncUs), calls };
+  return {
+    bareAsyncUs: fixed(bareAsyncUs),
+    pipelineUs: fixed(pipelineUs),
+    overheadUs: fixed(pipelineUs - bareAsyncUs),
+    instrumentedUs: fixed(median(instrumentedRounds)),
+    calls,
+  };
 }
 
 if (import.meta.main) {

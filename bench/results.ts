@@ -59,9 +59,12 @@ export interface TargetCheck {
 export interface MicroBenchmark {
   /** µs per call. */
   bareAsyncUs: number;
+  /** The policies alone: bulkhead, gate, retry, breaker, adaptive timeout. */
   pipelineUs: number;
   /** pipelineUs − bareAsyncUs. */
   overheadUs: number;
+  /** The policies with their telemetry, as Levee runs them: call and attempt spans, counters, exemplar histograms. */
+  instrumentedUs: number;
   calls: number;
 }
 
@@ -73,7 +76,10 @@ export interface BenchResults {
   settings: Record<string, string | number>;
   scenarios: ScenarioResult[];
   micro: MicroBenchmark;
-  /** Levee's own RSS (MiB) with `streams` concurrent streams open (the embedded Postgres child apart). */
+  /**
+   * Levee's own RSS (MiB) with `streams` concurrent streams open (the embedded Postgres child
+   * apart), and `baselineRssMiB`: the same process idle, before the streams.
+   */
   concurrentStreams: { streams: number; rssMiB: number; baselineRssMiB: number };
   targets: TargetCheck[];
   /** Where a target was missed: what the profile showed costs what (markdown). */

@@ -91,7 +91,7 @@ async function main(): Promise<void> {
 
   progress(`policy microbenchmark (${micro.rounds} × ${micro.calls} calls)…`);
   const microResult = await runMicro();
-  progress(`policy pipeline ${microResult.pipelineUs} µs/call, bare async ${microResult.bareAsyncUs} µs/call, overhead ${microResult.overheadUs} µs`);
+  progress(`policy pipeline ${microResult.pipelineUs} µs/call (with telemetry ${microResult.instrumentedUs}), bare async ${microResult.bareAsyncUs} µs/call, overhead ${microResult.overheadUs} µs`);
 
   const stopOrder: ServiceProcess[] = [];
   const simulator = await startSimulatorProcess({ workDir, embeddingDimension: settings.searchDimension });

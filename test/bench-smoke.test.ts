@@ -14,11 +14,11 @@ import { startSimulator, type SimulatorHandle } from '../simulator/server.ts';
 import { REPO_ROOT, waitFor } from './support/levee-process.ts';
 
 describe('bench: policy pipeline microbenchmark', () => {
-  it('returns µs per call for the bare call and the pipeline, and their difference', async () => {
+  it('returns µs per call for the bare call, the pipeline with and without telemetry, and the difference', async () => {
     const result = await measurePolicyPipeline({ calls: 200, rounds: 2, warmupCalls: 50 });
-    assert.deepEqual(Object.keys(result).sort(), ['bareAsyncUs', 'calls', 'overheadUs', 'pipelineUs']);
+    assert.deepEqual(Object.keys(result).sort(), ['bareAsyncUs', 'calls', 'instrumentedUs', 'overheadUs', 'pipelineUs']);
     assert.equal(result.calls, 200);
-    for (const value of [result.bareAsyncUs, result.pipelineUs]) assert.ok(Number.isFinite(value) && value > 0);
+    for (const value of [result.bareAsyncUs, result.pipelineUs, result.instrumentedUs]) assert.ok(Number.isFinite(value) && value > 0);
     assert.ok(Math.abs(result.overheadUs - (result.pipelineUs - result.bareAsyncUs)) < 0.01);
   });
 });
