@@ -31,6 +31,9 @@ function attribute(span: OtlpSpan, key: string): string | number | boolean | und
   return value.stringValue ?? value.boolValue;
 }
 
+const CALLER_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const CALLER_SPAN_ID = '00f067aa0ba902b7';
+
 describe('trace contract', () => {
   const spans: OtlpSpan[] = [];
   let receiver: Server;
@@ -64,7 +67,13 @@ describe('trace contract', () => {
     stack.simulator.setFaults([{ route: 'chat', count: 2, fault: { type: 'error', status: 503 } }]);
     const response = await fetch(`${stack.levee.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'X-Request-Id': 'trace-contract-1', Authorization: 'Bearer trace-key-0123456789' },
+      headers: {
+        'content-type': 'application/json',
+        'X-Request-Id': 'trace-contract-1',
+        Authorization: 'Bearer trace-key-0123456789',
+        // The caller's trace: Levee's server span joins it.
+        traceparent: `00-${CALLER_TRACE_ID}-${CALLER_SPAN_ID}-01`,
+      },
       body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'a secret prompt' }] }),
     });
     assert.equal(response.status, 200);
@@ -90,6 +99,12 @@ describe('trace contract', () => {
     assert.equal(serverSpan?.name, 'POST /v1/chat/completions');
     assert.equal(attribute(serverSpan!, 'http.route'), '/v1/chat/completions');
     assert.equal(attribute(serverSpan!, 'levee.client.name'), 'tracer', 'the key name is the client');
+    assert.equal(serverSpan!.kind, 2, 'SPAN_KIND_SERVER');
+    assert.equal(serverSpan!.traceId, CALLER_TRACE_ID, 'continues the caller\'s trace');
+    assert.equal(serverSpan!.parentSpanId, CALLER_SPAN_ID);
+    assert.equal(attribute(serverSpan!, 'http.request.method'), 'POST');
+    assert.equal(attribute(serverSpan!, 'http.response.status_code'), 200);
+    assert.equal(attribute(serverSpan!, 'url.path'), '/v1/chat/completions');
 
     // No content and no key in any attribute.
     assert.doesNotMatch(JSON.stringify(spans), /secret prompt|trace-key/);

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpConfig } from '../config.ts';
+import { runInServerSpan } from '../telemetry/server-span.ts';
 
 export interface RunningServer {
   readonly port: number;
@@ -31,7 +32,7 @@ export async function startHttpServer(
       // A keep-alive socket that just went idle would otherwise linger until keepAliveTimeout.
       if (stopping) setImmediate(() => server.closeIdleConnections());
     });
-    handler(request, response);
+    runInServerSpan(request, response, () => handler(request, response));
   });
 
   await new Promise<void>((resolve, reject) => {

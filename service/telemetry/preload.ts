@@ -1,8 +1,6 @@
 /**
- * Preloaded with `node --import`, before the app: registers the ESM loader hook first (without
- * it, auto-instrumentation of ES modules silently does nothing), then starts the SDK.
+ * Preloaded with `node --import`, before the app: starts the OpenTelemetry SDK, so the tracer
+ * provider and propagator are registered before the first request. (No ESM loader hook: Levee
+ * uses no auto-instrumentation, see server-span.ts.)
  */
-import { register } from 'node:module';
-
-register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 await import('./otel-sdk.ts');

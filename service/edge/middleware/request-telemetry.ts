@@ -5,11 +5,11 @@
  * Also names the server span after the route (OTel's `{method} {http.route}`) and tags it with the
  * client's name (`levee.client.name`, from its API key's name; never the key).
  */
-import { context, trace } from '@opentelemetry/api';
-import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import { trace } from '@opentelemetry/api';
 import type { Logger } from '../../telemetry/logger.ts';
 import { observeWithExemplar, type Metrics } from '../../telemetry/metrics.ts';
 import { SPAN_ATTRIBUTE } from '../../telemetry/names.ts';
+import { nameAfterRoute } from '../../telemetry/server-span.ts';
 import { activeTraceIds } from '../../telemetry/tracing.ts';
 import type { LeveeMiddleware } from '../state.ts';
 import { acceptRequestId } from './request-id.ts';
@@ -67,9 +67,9 @@ export function requestTelemetry({ logger, metrics, slowMs }: RequestTelemetryOp
     try {
       await next();
     } finally {
-      const rpc = getRPCMetadata(context.active());
-      if (rpc?.type === RPCType.HTTP && typeof ctx._matchedRoute === 'string') rpc.route = ctx._matchedRoute;
-      if (ctx.state.client) trace.getSpan(context.active())?.setAttribute(SPAN_ATTRIBUTE.clientName, ctx.state.client);
+      const span = trace.getActiveSpan();
+      if (typeof ctx._matchedRoute === 'string') nameAfterRoute(span, ctx.method, ctx._matchedRoute);
+      if (ctx.state.client) span?.setAttribute(SPAN_ATTRIBUTE.clientName, ctx.state.client);
     }
   };
 }
