@@ -1,0 +1,171 @@
+/**
+ * The chaos environment: two Levee replicas ('a' and 'b', real processes on fixed loopback ports)
+ * behind HAProxy, sharing one redis-server, one Postgres (the `npm run db` server) and one
+ * simulator that this test process owns, reached through a recording tap. Every scenario starts
+ * one, injects its fault, and stops it in `after`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator, type SimulatorHandle } from '../../../simulator/server.ts';
+import { FAST_POLICIES, LEVEE_ENTRY } from '../../support/levee-with-simulator.ts';
+import { spawnLevee, waitFor, type LeveeProcess } from '../../support/levee-process.ts';
+import { freePort, startRedisServer, type RedisServer } from '../../support/redis-server.ts';
+import { startStandalonePostgres } from '../../support/standalone-postgres.ts';
+import { startHaproxy, type Haproxy } from './haproxy.ts';
+import { startUpstreamTap, type UpstreamTap } from './upstream-tap.ts';
+
+export const INSTANCES = ['a', 'b'] as const;
+export type InstanceName = (typeof INSTANCES)[number];
+
+export const ADMIN_TOKEN = FAST_POLICIES.ADMIN_TOKEN!;
+
+/**
+ * What every chaos replica runs with, on top of FAST_POLICIES (retry backoff 20 → 100 ms, attempt
+ * timeout floor 100 ms, default 5 s): no chat cache (every request is an upstream call), one
+ * Postgres connection (the `npm run db` server serves one), no drain delay unless a scenario sets
+ * one. Scenarios add their own half-open period and thresholds.
+ */
+export const CHAOS_BASE_ENV: Record<string, string> = {
+  ...FAST_POLICIES,
+  CACHE_CHAT_TTL_MS: '0',
+  POSTGRES_POOL_MAX: '1',
+  SHUTDOWN_DRAIN_DELAY_MS: '0',
+  SHUTDOWN_GRACE_MS: '15000',
+  LOG_LEVEL: 'info',
+};
+
+export interface Instance {
+  name: InstanceName;
+  port: number;
+  url: string;
+  process: LeveeProcess;
+}
+
+export interface ChaosStack {
+  /** HAProxy's frontend: where client load goes. */
+  url: string;
+  instances: Record<InstanceName, Instance>;
+  simulator: SimulatorHandle;
+  tap: UpstreamTap;
+  redis: RedisServer;
+  haproxy: Haproxy;
+  /** The environment every replica was started with. */
+  env: Record<string, string>;
+  /** SIGTERM one replica and wait for it to exit (its exit code is returned). */
+  stopInstance(name: InstanceName): Promise<number | null>;
+  /** Starts a stopped replica again on its port and waits until it answers ready. */
+  startInstance(name: InstanceName): Promise<Instance>;
+  stop(): Promise<void>;
+}
+
+export async function startChaosStack(options: { env?: Record<string, string> } = {}): Promise<ChaosStack> {
+  const scratch = mkdtempSync(join(tmpdir(), 'levee-chaos-'));
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const stopAll = async () => {
+    // Reverse order: the load balancer first, the replicas, then what they depend on.
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    cleanups.length = 0;
+    rmSync(scratch, { recursive: true, force: true });
+  };
+  try {
+    const [redis, postgres, simulator] = await Promise.all([
+      startRedisServer(),
+      startStandalonePostgres(join(scratch, 'postgres')),
+      startSimulator({ seed: 17 }),
+    ]);
+    cleanups.push(() => redis.stop(), () => postgres.stop(), () => simulator.close());
+    const tap = await startUpstreamTap(simulator.origin);
+    cleanups.push(() => tap.close());
+
+    const env: Record<string, string> = {
+      ...CHAOS_BASE_ENV,
+      LLM_BASE_URL: tap.url,
+      REDIS_URL: redis.url,
+      DATABASE_URL: postgres.url,
+      ...options.env,
+    };
+    const instances = {} as Record<InstanceName, Instance>;
+    const spawnOn = async (name: InstanceName, port: number | undefined): Promise<Instance> => {
+      // A port picked by freePort may be taken before Levee binds it: try another (first start only).
+      for (let attempt = 1; ; attempt++) {
+        const chosen = port ?? (await freePort());
+        try {
+          const levee = await spawnLevee({ command: { file: process.execPath, args: LEVEE_ENTRY }, env: { ...env, LLM_BASE_URL: tap.urlFor(name), PORT: String(chosen) }, startTimeoutMs: 30_000 });
+          const instance = { name, port: chosen, url: levee.url, process: levee };
+          instances[name] = instance;
+          return instance;
+        } catch (error) {
+          if (attempt >= 3) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+    };
+    cleanups.push(() => Promise.all(INSTANCES.map((name) => (instances[name] ? stopLevee(instances[name].process) : undefined))));
+    await Promise.all(INSTANCES.map((name) => spawnOn(name, undefined)));
+
+    const haproxy = await startHaproxy(INSTANCES.map((name) => ({ name, port: instances[name].port })));
+    cleanups.push(() => haproxy.stop());
+    await haproxy.waitUp(INSTANCES);
+
+    return {
+      url: haproxy.url,
+      instances,
+      simulator,
+      tap,
+      redis,
+      haproxy,
+      env,
+      async stopInstance(name) {
+        const { code } = await instances[name].process.stop();
+        return code;
+      },
+      async startInstance(name) {
+        const instance = await spawnOn(name, instances[name].port);
+        await waitFor(async () => ((await fetch(`${instance.url}/health/ready`).catch(() => undefined))?.status === 200 ? true : undefined), {
+          timeoutMs: 15_000,
+          intervalMs: 50,
+          what: () => `replica ${name} ready`,
+        });
+        return instance;
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** SIGTERM; a second SIGTERM (exit at once) after 5 s; SIGKILL after 10 s. */
+async function stopLevee(levee: LeveeProcess): Promise<void> {
+  const { child } = levee;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const second = setTimeout(() => child.kill('SIGTERM'), 5_000);
+  const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await levee.exited;
+  clearTimeout(second);
+  clearTimeout(kill);
+}
+
+/** The LLM breaker's state on one replica, or 'down' when it does not answer. */
+export async function breakerState(url: string): Promise<string> {
+  try {
+    const response = await fetch(`${url}/health/circuit-breakers`, { signal: AbortSignal.timeout(1_000) });
+    const body = (await response.json()) as { circuit_breakers: { llm: { state: string } } };
+    return body.circuit_breakers.llm.state;
+  } catch {
+    return 'down';
+  }
+}
+
+/** The LLM breaker's full snapshot on one replica (state, half_open_in_ms, …). */
+export async function breakerSnapshot(url: string): Promise<{ state: string; half_open_in_ms: number } | undefined> {
+  try {
+    const response = await fetch(`${url}/health/circuit-breakers`, { signal: AbortSignal.timeout(1_000) });
+    return ((await response.json()) as { circuit_breakers: { llm: { state: string; half_open_in_ms: number } } }).circuit_breakers.llm;
+  } catch {
+    return undefined;
+  }
+}
