@@ -25,6 +25,10 @@ export interface BreakerFleetLink {
   count(outcome: 'success' | 'failure'): void;
   /** A decision taken here (opened on local counts, admin reset or isolate) for every replica. */
   announce(state: SharedBreakerState['state'], openedAt: number, reason: string): void;
-  /** The fleet's probe slot: a slot, `busy` when another replica holds it, or undefined when the fleet is unreachable. */
+  /**
+   * The fleet's probe slot: a slot; `busy` when another replica holds it, the fleet is not due a
+   * probe, or the answer is unknown (a command that failed may still have taken it); undefined
+   * when the fleet is known unreachable, and this replica probes on its own.
+   */
   acquireProbe(): Promise<ProbeSlot | 'busy' | undefined>;
 }

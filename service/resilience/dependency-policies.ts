@@ -3,7 +3,7 @@
  * composes them with cockatiel's `wrap` in this order, outermost first:
  *
  *   (request deadline) → bulkhead → quota lease → rate-limit gate → retry → quota admission
- *     → circuit breaker → adaptive timeout → call
+ *     → rate-limit gate (again, only with a quota) → circuit breaker → adaptive timeout → call
  *
  * The bulkhead is outermost so a call waiting out a backoff still holds its slot (concurrency is
  * what it bounds), and the fleet's concurrency lease is held with it for the same reason; the gate
@@ -147,7 +147,9 @@ export class DependencyPolicies<Operation extends string> {
       const timeout = this.timeouts.get(operation)!.forKey(model);
       const retry = this.retries.get(operation)!;
       const policies: IPolicy[] = [this.gate, retry];
-      if (this.quota?.limitsRate) policies.push(this.quota);
+      // Waiting for quota can outlast a 429 that closed the gate meanwhile: the gate is checked
+      // again after the wait, just before the attempt.
+      if (this.quota?.limitsRate) policies.push(this.quota, this.gate);
       if (this.sheet.breaker.enabled) policies.push(this.breaker);
       pipeline = wrap(...policies, timeout) as unknown as IPolicy<CallContext>;
       // Models overflow into one timeout key; pipelines follow it, so this map stays bounded too.

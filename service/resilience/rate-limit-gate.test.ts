@@ -147,10 +147,10 @@ describe('RateLimitGate', () => {
     assert.equal(ran, false);
   });
 
-  it('a call whose deadline outlasts the closure by 1 ms waits and runs', async () => {
+  it('a call whose deadline outlasts the closure by more than 50 ms waits and runs', async () => {
     const { gate, rejections } = makeGate();
     gate.closeFor(1_000);
-    const deadline = new Deadline(1_001);
+    const deadline = new Deadline(1_051);
     let ranAt: number | undefined;
     const result = gate.execute(() => {
       ranAt = Date.now();
@@ -161,5 +161,30 @@ describe('RateLimitGate', () => {
     assert.equal(ranAt, NOW + 1_000);
     assert.deepEqual(rejections, []);
     assert.equal(deadline.signal.aborted, false);
+  });
+
+  it('a call that would be left 50 ms or less after the wait is answered at once', async () => {
+    const { gate, rejections } = makeGate();
+    gate.closeFor(1_000);
+    const deadline = new Deadline(1_050);
+    await assert.rejects(gate.execute(() => 'ran', deadline.signal), RateLimitedError);
+    assert.equal(rejections.length, 1);
+  });
+
+  it('checks again after waiting: a closure moved later meanwhile makes the call wait on', async () => {
+    const { gate } = makeGate();
+    gate.closeFor(1_000);
+    let ranAt: number | undefined;
+    const result = gate.execute(() => {
+      ranAt = Date.now();
+    }, new Deadline(60_000).signal);
+    mock.timers.tick(500);
+    gate.closeFor(2_000); // a peer's 429 half-way through: closed until 2.5 s
+    mock.timers.tick(500);
+    await flush();
+    assert.equal(ranAt, undefined, 'still closed when the first wait ended');
+    mock.timers.tick(1_500);
+    await result;
+    assert.equal(ranAt, NOW + 2_500);
   });
 });

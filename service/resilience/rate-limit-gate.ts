@@ -9,6 +9,12 @@ import { RateLimitedError } from './errors.ts';
 import { PolicyBase } from './policy-base.ts';
 import { sleep } from './sleep.ts';
 
+/**
+ * A call that would be left less than this after waiting is answered 429 at once: waiting only to
+ * fail with a deadline error (504) tells the client less than the Retry-After it can have now.
+ */
+const MIN_CALL_MS = 50;
+
 export interface RateLimitGateOptions {
   dependency: string;
   /** Used when a 429 carries no Retry-After (1 000 ms). */
@@ -65,9 +71,10 @@ export class RateLimitGate extends PolicyBase implements IPolicy {
   }
 
   async execute<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal = new AbortController().signal): Promise<T> {
-    const waitMs = this.remainingMs();
-    if (waitMs > 0) {
-      if (waitMs >= remainingMsOf(signal)) {
+    // Checked again after every wait: another 429 (here or on a peer) may have moved the time on
+    // while this call slept.
+    for (let waitMs = this.remainingMs(); waitMs > 0; waitMs = this.remainingMs()) {
+      if (waitMs + MIN_CALL_MS >= remainingMsOf(signal)) {
         const error = new RateLimitedError(this.#options.dependency, waitMs, this.#status);
         this.#rejections.emit(error);
         throw error;

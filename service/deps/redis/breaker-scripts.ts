@@ -85,6 +85,20 @@ end
 return state
 `);
 
+/**
+ * Takes the fleet's one probe slot, but only while the fleet is due a probe: not while isolated,
+ * and not while the circuit re-opened less than a half-open period ago (a replica that has not
+ * yet heard of a failed probe would otherwise probe again at once). A fleet with no decision, or
+ * closed, leaves it to the slot. Returns 'OK' or 'BUSY'. ARGV: owner, ttlMs, now, halfOpenAfterMs.
+ */
+export const ACQUIRE_PROBE = new LuaScript(`${PRELUDE}
+local state = current()
+if state[1] == 'isolated' then return 'BUSY' end
+if state[1] == 'open' and tonumber(ARGV[3]) < tonumber(state[2]) + tonumber(ARGV[4]) then return 'BUSY' end
+if redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'OK' end
+return 'BUSY'
+`);
+
 /** Keeps the probe slot while its probe runs. KEYS[1] the slot; ARGV: owner, ttlMs. */
 export const RENEW_PROBE = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end

@@ -7,7 +7,7 @@
 import type { BreakerFleetLink, ProbeOutcome, ProbeSlot, SharedBreakerState } from '../../resilience/breaker-fleet.ts';
 import type { CircuitBreaker } from '../../resilience/circuit-breaker.ts';
 import type { PolicySheet } from '../../resilience/dependency-policies.ts';
-import { ANNOUNCE, COUNT_OUTCOMES, RENEW_PROBE, SETTLE_PROBE, parseSharedState } from './breaker-scripts.ts';
+import { ACQUIRE_PROBE, ANNOUNCE, COUNT_OUTCOMES, RENEW_PROBE, SETTLE_PROBE, parseSharedState } from './breaker-scripts.ts';
 import type { RedisCommand, RedisDependency } from './redis-dependency.ts';
 
 /** The probe slot expires this long after its last renewal. */
@@ -73,8 +73,12 @@ export class SharedBreakerLink implements BreakerFleetLink {
   async acquireProbe(): Promise<ProbeSlot | 'busy' | undefined> {
     const [, , probeKey] = this.keys;
     const owner = this.#options.replicaId;
-    const reply = await this.#run((client, signal) => client.withAbortSignal(signal).set(probeKey, owner, { NX: true, PX: PROBE_SLOT_TTL_MS }));
-    if (reply === undefined) return undefined;
+    // Redis known to be unusable (disconnected, its breaker open): this replica probes on its own.
+    if (!this.#options.redis.usable) return undefined;
+    const args = [owner, PROBE_SLOT_TTL_MS, Date.now(), this.#options.thresholds.halfOpenAfterMs];
+    const reply = await this.#run((client, signal) => ACQUIRE_PROBE.run(client, signal, this.keys, args));
+    // A command that failed or timed out may still have taken the slot (or a peer holds it):
+    // probing locally now could make two probes; this call is refused like any other in half-open.
     if (reply !== 'OK') return 'busy';
     const renewal = setInterval(
       () => void this.#run((client, signal) => RENEW_PROBE.run(client, signal, [probeKey], [owner, PROBE_SLOT_TTL_MS])),
