@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem, arch, type as osType } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -149,6 +149,7 @@ async function main(): Promise<void> {
     micro: microResult,
     concurrentStreams: streams,
     targets: [],
+    profileNotes: readProfileNotes(),
   };
   results.targets = computeTargets(results);
   for (const target of results.targets) {
@@ -168,4 +169,10 @@ try {
 } catch (error) {
   process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
+}
+
+/** bench/profile-notes.md: what the profiles showed costs what, kept by hand next to the code it describes. */
+function readProfileNotes(): string | undefined {
+  const path = join(REPO_ROOT, 'bench/profile-notes.md');
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
 }
