@@ -63,21 +63,27 @@ export class AdaptiveTimeoutPolicy extends PolicyBase implements IPolicy<Attempt
       this.tracker.recordSuccess(performance.now() - started);
       return value;
     }
-    // One controller, one timer and one listener per attempt, linked by hand: AbortSignal.any and
-    // a second race listener cost more than the rest of the pipeline together (bench/).
+    // One controller, one timer and one listener per attempt, linked by hand, and one promise
+    // that settles with the attempt or with the cut: AbortSignal.any and Promise.race cost more
+    // than the rest of the pipeline together (bench/profile-notes.md).
     const attempt = new AbortController();
-    let cut!: (reason: unknown) => void;
-    const stopped = new Promise<never>((_, reject) => (cut = reject));
-    const stop = (reason: unknown) => {
-      attempt.abort(reason);
-      cut(reason);
-    };
-    const onCallerAbort = () => stop(signal.reason);
-    const timer = setTimeout(() => stop(new AttemptTimeoutError(timeoutMs)), timeoutMs);
-    if (signal.aborted) onCallerAbort();
-    else signal.addEventListener('abort', onCallerAbort, { once: true });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onCallerAbort: (() => void) | undefined;
     try {
-      const value = await this.observe(() => Promise.race([fn({ signal: attempt.signal, timeoutMs }), stopped]));
+      const value = await this.observe(
+        () =>
+          new Promise<T>((resolve, reject) => {
+            const stop = (reason: unknown) => {
+              attempt.abort(reason);
+              reject(reason);
+            };
+            onCallerAbort = () => stop(signal.reason);
+            if (signal.aborted) return onCallerAbort();
+            timer = setTimeout(() => stop(new AttemptTimeoutError(timeoutMs)), timeoutMs);
+            signal.addEventListener('abort', onCallerAbort, { once: true });
+            Promise.resolve(fn({ signal: attempt.signal, timeoutMs })).then(resolve, reject);
+          }),
+      );
       this.tracker.recordSuccess(performance.now() - started);
       return value;
     } catch (error) {
@@ -88,9 +94,7 @@ export class AdaptiveTimeoutPolicy extends PolicyBase implements IPolicy<Attempt
       throw error;
     } finally {
       clearTimeout(timer);
-      signal.removeEventListener('abort', onCallerAbort);
-      // `stopped` only ever rejects after the race is decided, or never: nobody awaits it then.
-      stopped.catch(() => {});
+      if (onCallerAbort) signal.removeEventListener('abort', onCallerAbort);
     }
   }
 }

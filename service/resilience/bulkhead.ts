@@ -55,7 +55,8 @@ export class Bulkhead extends PolicyBase implements IPolicy {
   }
 
   async execute<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal = new AbortController().signal): Promise<T> {
-    const lease = await this.acquire(signal);
+    // A free slot is taken without a round through the microtask queue (the common case).
+    const lease = !signal.aborted && this.#active < this.#options.maxConcurrent ? this.#take() : await this.acquire(signal);
     try {
       return await this.observe(() => fn({ signal }));
     } finally {
@@ -66,10 +67,7 @@ export class Bulkhead extends PolicyBase implements IPolicy {
   /** Waits for a slot (bounded) and returns it; the caller releases it when its work truly ends. */
   acquire(signal: AbortSignal): Promise<BulkheadLease> {
     if (signal.aborted) return Promise.reject(signal.reason);
-    if (this.#active < this.#options.maxConcurrent) {
-      this.#active += 1;
-      return Promise.resolve(this.#lease());
-    }
+    if (this.#active < this.#options.maxConcurrent) return Promise.resolve(this.#take());
     if (this.#queue.length >= this.#options.maxQueued) return Promise.reject(this.#reject('queue_full'));
     return new Promise<BulkheadLease>((resolve, reject) => {
       const waitMs = Math.min(this.#options.queueTimeoutMs, remainingMsOf(signal));
@@ -95,6 +93,11 @@ export class Bulkhead extends PolicyBase implements IPolicy {
       signal.addEventListener('abort', onAbort, { once: true });
       this.#queue.push(waiter);
     });
+  }
+
+  #take(): BulkheadLease {
+    this.#active += 1;
+    return this.#lease();
   }
 
   #lease(): BulkheadLease {

@@ -71,8 +71,8 @@ export class DependencyPolicies<Operation extends string> {
   readonly timeouts: ReadonlyMap<Operation, AdaptiveTimeout>;
   /** Gaps between stream chunks, per model (when the sheet declares streaming). */
   readonly idleTimeout: AdaptiveTimeout | undefined;
-  /** Composed pipelines per operation and model, without the bulkhead (streams hold it apart). */
-  readonly #pipelines = new Map<string, IPolicy<CallContext>>();
+  /** Composed pipelines per operation, then model, without the bulkhead (streams hold it apart). */
+  readonly #pipelines = new Map<Operation, Map<string, IPolicy<CallContext>>>();
 
   constructor(sheet: PolicySheet<Operation>, options: DependencyPoliciesOptions = {}) {
     const { dependency } = sheet;
@@ -141,8 +141,9 @@ export class DependencyPolicies<Operation extends string> {
   }
 
   #pipeline(operation: Operation, model: string): IPolicy<CallContext> {
-    const key = `${operation}\u0000${model}`;
-    let pipeline = this.#pipelines.get(key);
+    let byModel = this.#pipelines.get(operation);
+    if (!byModel) this.#pipelines.set(operation, (byModel = new Map()));
+    let pipeline = byModel.get(model);
     if (!pipeline) {
       const timeout = this.timeouts.get(operation)!.forKey(model);
       const retry = this.retries.get(operation)!;
@@ -153,7 +154,7 @@ export class DependencyPolicies<Operation extends string> {
       if (this.sheet.breaker.enabled) policies.push(this.breaker);
       pipeline = wrap(...policies, timeout) as unknown as IPolicy<CallContext>;
       // Models overflow into one timeout key; pipelines follow it, so this map stays bounded too.
-      if (timeout.key === model) this.#pipelines.set(key, pipeline);
+      if (timeout.key === model) byModel.set(model, pipeline);
     }
     return pipeline;
   }
