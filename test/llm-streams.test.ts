@@ -30,6 +30,12 @@ describe('streaming failures', () => {
     assert.equal(stack.simulator.stats().by_route.chat, 2);
   });
 
+  it('streams without a listener-leak warning per response (stderr stays clean)', async () => {
+    stack.simulator.clearFaults();
+    for (let round = 0; round < 3; round++) for await (const chunk of await stream()) void chunk;
+    assert.deepEqual(stack.levee.stderr.filter((line) => /MaxListenersExceeded|Warning/.test(line)), []);
+  });
+
   it('answers an early failure that outlasts the retries with an HTTP status, not a stream', async () => {
     stack.simulator.setFaults([{ route: 'chat', fault: { type: 'error', status: 400, message: 'no such thing' } }]);
     await assert.rejects(stream(), (error: unknown) => error instanceof OpenAI.BadRequestError);

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpConfig } from '../config.ts';
-import { runInServerSpan } from '../telemetry/server-span.ts';
+import { startServerSpan } from '../telemetry/server-span.ts';
 
 export interface RunningServer {
   readonly port: number;
@@ -27,12 +27,15 @@ export async function startHttpServer(
   let stopping = false;
   const server = createServer({ keepAliveTimeout: config.keepAliveTimeoutMs }, (request, response) => {
     inFlight += 1;
+    const span = startServerSpan(request, response);
     response.once('close', () => {
       inFlight -= 1;
+      span?.end();
       // A keep-alive socket that just went idle would otherwise linger until keepAliveTimeout.
       if (stopping) setImmediate(() => server.closeIdleConnections());
     });
-    runInServerSpan(request, response, () => handler(request, response));
+    if (span) span.run(() => handler(request, response));
+    else handler(request, response);
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -7,7 +7,7 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { nameAfterRoute, runInServerSpan } from './server-span.ts';
+import { nameAfterRoute, startServerSpan } from './server-span.ts';
 
 describe('server span', () => {
   const exporter = new InMemorySpanExporter();
@@ -19,13 +19,17 @@ describe('server span', () => {
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     // What the NodeSDK registers in production: the active span follows the request.
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    server = createServer((request, response) =>
-      runInServerSpan(request, response, () => {
+    server = createServer((request, response) => {
+      const span = startServerSpan(request, response);
+      response.once('close', () => span?.end());
+      const handle = () => {
         if (request.url?.startsWith('/v1/things/')) nameAfterRoute(trace.getSpan(context.active()), request.method!, '/v1/things/:id');
         response.statusCode = request.url?.startsWith('/v1/broken') ? 503 : 200;
         response.end('ok');
-      }),
-    );
+      };
+      if (span) span.run(handle);
+      else handle();
+    });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

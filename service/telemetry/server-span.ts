@@ -18,10 +18,22 @@ const UNTRACED_PATHS = /^\/(health|metrics)(\/|$|\?)/;
 /** Semconv: methods outside the known set are recorded as `_OTHER`, keeping span names bounded. */
 const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE']);
 
-/** Runs `handle` inside the request's server span (or directly, for untraced paths). */
-export function runInServerSpan(request: IncomingMessage, response: ServerResponse, handle: () => void): void {
+export interface ServerSpan {
+  /** Runs the request's handling with the span active (so every span under it is its child). */
+  run(handle: () => void): void;
+  /** Ends it with the response's status: call once, when the response closes. */
+  end(): void;
+}
+
+/**
+ * The server span of a request, or undefined for untraced paths. The caller ends it from the
+ * response's 'close' listener it already has: every listener counts against the response's
+ * limit of 10, which a streamed body with Koa's own listeners otherwise exceeds (a warning per
+ * request).
+ */
+export function startServerSpan(request: IncomingMessage, response: ServerResponse): ServerSpan | undefined {
   const url = request.url ?? '/';
-  if (UNTRACED_PATHS.test(url)) return handle();
+  if (UNTRACED_PATHS.test(url)) return undefined;
   const method = KNOWN_METHODS.has(request.method ?? '') ? request.method! : '_OTHER';
   const queryAt = url.indexOf('?');
   const socket = request.socket;
@@ -42,8 +54,10 @@ export function runInServerSpan(request: IncomingMessage, response: ServerRespon
     },
     parent,
   );
-  response.once('close', () => endServerSpan(span, response));
-  context.with(trace.setSpan(parent, span), handle);
+  return {
+    run: (handle) => context.with(trace.setSpan(parent, span), handle),
+    end: () => endServerSpan(span, response),
+  };
 }
 
 /** Called once routing knows the route pattern (never the raw path). */

@@ -49,6 +49,9 @@ export interface LlmGatewayOptions {
   maxStreamDurationMs: number;
 }
 
+
+/** A chunk whose usage is an object (not null): the one with the stream's token counts. */
+const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 export class LlmGateway {
   readonly #options: LlmGatewayOptions;
 
@@ -164,7 +167,9 @@ export class LlmGateway {
   }
 
   #event(data: string, model: string): StreamEvent {
-    if (!data.includes('"usage"')) return { data, usageOnly: false };
+    // With include_usage every chunk carries `"usage":null` and only the last one an object: only
+    // that one is parsed.
+    if (!USAGE_OBJECT.test(data)) return { data, usageOnly: false };
     try {
       const chunk = JSON.parse(data) as { usage?: Usage | null; choices?: unknown[] };
       if (!chunk.usage) return { data, usageOnly: false };
