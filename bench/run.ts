@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir, totalmem, arch, type as osType } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -23,6 +23,7 @@ import {
   startSimulatorProcess,
   type ServiceProcess,
 } from './processes.ts';
+import { describeMachine } from './machine.ts';
 import type { BenchResults, MicroBenchmark } from './results.ts';
 import { breakerOpen, chatHalf, chatMax, chatStream, checkChatNotCached, embeddings } from './scenarios.ts';
 import type { BenchContext, BenchSettings } from './scenario-runner.ts';
@@ -137,13 +138,7 @@ async function main(): Promise<void> {
   const results: BenchResults = {
     startedAt: startedAt.toISOString(),
     durationSeconds: Math.round((performance.now() - started) / 1000),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-      node: process.version,
-      os: `${osType()} ${release()} ${arch()}`,
-    },
+    machine: describeMachine(),
     settings: settingsRecord(settings, micro, { halfLevelRps: Math.max(1, Math.round(baselineMax / 2)), ...context.notes }),
     scenarios: context.scenarios,
     micro: microResult,

@@ -12,9 +12,9 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { arch, cpus, release, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { describeMachine } from '../../bench/machine.ts';
 import type { ChaosResult, ChaosResults } from '../../bench/results.ts';
 import { REPO_ROOT } from '../support/levee-process.ts';
 
@@ -39,13 +39,7 @@ const results = readdirSync(scenarioDir)
   .map((file) => JSON.parse(readFileSync(join(scenarioDir, file), 'utf8')) as ChaosResult);
 const merged: ChaosResults = {
   startedAt: startedAt.toISOString(),
-  machine: {
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    node: process.version,
-    os: `${osType()} ${release()} ${arch()}`,
-  },
+  machine: describeMachine(),
   results,
 };
 writeFileSync(join(dir, 'chaos.json'), `${JSON.stringify(merged, null, 2)}\n`);
