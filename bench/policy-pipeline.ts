@@ -52,7 +52,6 @@ export async function measurePolicyPipeline(options: PolicyPipelineOptions = {})
     apiKey: undefined,
     policies: config.llm.policies,
     quota: config.llm.quota,
-    upstreamLabel: 'microbenchmark',
     metrics,
     logger,
   });

@@ -9,6 +9,7 @@ import { flag, integer, url } from './config/env-parsers.ts';
 import { llmEnvironment, llmPolicyConfig, type LlmPolicyConfig } from './config/llm.ts';
 import { postgresConfig, postgresEnvironment, type PostgresConfig } from './config/postgres.ts';
 import { cacheConfig, cacheEnvironment, type CacheConfig } from './config/cache.ts';
+import { conversationsConfig, idempotencyConfig, clientStateEnvironment, type ConversationsConfig, type IdempotencyConfig } from './config/client-state.ts';
 import { sharedStateConfig, sharedStateEnvironment, type QuotaConfig, type RateLimitConfig, type SharedStateConfig } from './config/shared-state.ts';
 
 /** Holds a secret so that logging, JSON or inspecting the config can never print it. */
@@ -90,6 +91,7 @@ const environmentSchema = z.object({
   ...sharedStateEnvironment,
   ...postgresEnvironment,
   ...cacheEnvironment,
+  ...clientStateEnvironment,
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -116,6 +118,8 @@ export interface Config {
   databaseUrl: Secret | undefined;
   postgres: PostgresConfig;
   cache: CacheConfig;
+  conversations: ConversationsConfig;
+  idempotency: IdempotencyConfig;
   redisUrl: Secret | undefined;
   adminToken: Secret | undefined;
   apiKeys: Secret | undefined;
@@ -185,6 +189,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     databaseUrl: secret(env.DATABASE_URL),
     postgres: postgresConfig(env),
     cache: cacheConfig(env),
+    conversations: conversationsConfig(env),
+    idempotency: idempotencyConfig(env),
     redisUrl: secret(env.REDIS_URL),
     adminToken: secret(env.ADMIN_TOKEN),
     apiKeys: secret(env.API_KEYS),

@@ -4,27 +4,42 @@
  */
 import packageJson from '../package.json' with { type: 'json' };
 import { startSimulator } from '../simulator/server.ts';
+import { RedisConversationStore } from './capabilities/conversations/redis-conversation-store.ts';
+import { MemoryConversationStore } from './capabilities/conversations/memory-conversation-store.ts';
+import { SharedState } from './capabilities/fleet/shared-state.ts';
+import { llmHealthCheck } from './capabilities/health/llm-health-check.ts';
+import { postgresHealthCheck } from './capabilities/health/postgres-health-check.ts';
+import { redisHealthCheck } from './capabilities/health/redis-health-check.ts';
+import { MemoryIdempotencyStore } from './capabilities/idempotency/memory-idempotency-store.ts';
+import { RedisIdempotencyStore } from './capabilities/idempotency/redis-idempotency-store.ts';
+import { RedisQuotaStore } from './capabilities/quotas/redis-quota-store.ts';
+import { createInboundRateLimits } from './capabilities/rate-limits/scope-rate-limit.ts';
+import { SHARED_FEATURES } from './capabilities/shared-features.ts';
+import { PostgresVectorStore } from './capabilities/vector-store/postgres-vector-store.ts';
+import { createCaches } from './composition/create-caches.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLlmDependency } from './deps/llm/llm-dependency.ts';
-import { RedisDependency } from './deps/redis/redis-dependency.ts';
-import { SharedState } from './deps/redis/shared-state.ts';
 import { createPostgresDependency } from './deps/postgres/create-postgres.ts';
-import type { PostgresDependency } from './deps/postgres/postgres-dependency.ts';
 import { DataDirInUseError } from './deps/postgres/embedded/data-dir-lock.ts';
-import { createApp, type RouteModule } from './edge/app.ts';
-import { v1Access } from './edge/middleware/v1-access.ts';
+import type { PostgresDependency } from './deps/postgres/postgres-dependency.ts';
+import { RedisDependency } from './deps/redis/redis-dependency.ts';
+import { createApp } from './edge/app.ts';
 import { startHttpServer, type RunningServer } from './edge/http-server.ts';
+import { v1Access } from './edge/middleware/v1-access.ts';
+import type { RouteModule } from './edge/route-tools.ts';
 import { ApiKeyRegistry, ApiKeysError } from './features/access/api-key-registry.ts';
-import { createInboundRateLimits } from './features/access/rate-limits.ts';
-import { createCaches } from './features/cache/create-caches.ts';
-import { createConversationStore } from './features/conversations/conversation-store.ts';
-import { MemoryIdempotencyStore, RedisIdempotencyStore } from './features/idempotency/idempotency-store.ts';
+import { Conversations } from './features/conversations/conversations.ts';
 import { HealthService } from './features/health/health-service.ts';
+import { IdempotentRequests } from './features/idempotency/idempotent-requests.ts';
+import { quotaIsOn } from './resilience/outgoing-quota.ts';
 import { flush, installShutdown, type Closeable } from './shutdown.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { MetricsExposition } from './telemetry/metrics-exposition.ts';
 import { createMetrics } from './telemetry/metrics.ts';
 import { shutdownTracing } from './telemetry/tracing.ts';
+
+/** A running request that never finishes frees its Idempotency-Key this long after its deadline. */
+const IDEMPOTENCY_LEASE_MARGIN_MS = 10_000;
 
 export interface MainOptions {
   env?: Record<string, string | undefined>;
@@ -45,53 +60,56 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
   const postgres = createPostgresOrExit(config, metrics, logger);
 
   const redis = await connectRedis(config, metrics, logger);
-  const sharedState = redis ? new SharedState(redis, logger) : undefined;
+  const fleet = redis ? new SharedState(redis, logger) : undefined;
   // While Redis is away, each replica takes its share of a fleet-wide limit.
-  const localShare = () => sharedState?.liveReplicas ?? 1;
+  const localShare = () => fleet?.liveReplicas ?? 1;
 
   const upstream = await resolveUpstream(config, logger, closeables);
-  const llm = createLlmDependency({ ...upstream, policies: config.llm.policies, quota: config.llm.quota, quotaLocalShare: localShare, redis, metrics, logger });
+  const quotaStore = redis && quotaIsOn(config.llm.quota) ? new RedisQuotaStore({ redis, dependency: 'llm', localShare }) : undefined;
+  const llm = createLlmDependency({ ...upstream, policies: config.llm.policies, quota: config.llm.quota, quotaStore, metrics, logger });
   closeables.unshift({ name: 'llm', close: llm.close });
 
   // Before serving: a replica that starts while the fleet's breaker is open starts open.
-  if (sharedState) {
-    sharedState.attach(llm.policies);
-    await sharedState.start();
-    closeables.push({ name: 'shared state', close: () => sharedState.close() });
+  if (fleet) {
+    fleet.attach(llm.policies);
+    await fleet.start();
+    closeables.push({ name: 'shared state', close: () => fleet.close() });
   }
   if (redis) closeables.push({ name: 'redis', close: () => redis.close() });
 
   closeables.unshift({ name: 'postgres', close: () => postgres.close() });
 
   const health = new HealthService({ checkTimeoutMs: config.health.checkTimeoutMs, version: packageJson.version });
-  health.register(llm.health);
-  if (redis) health.register(redis.health(() => ({ live_replicas: localShare() })));
-  health.register(postgres.health());
+  health.register(llmHealthCheck(llm.client, llm.policies, upstream.upstreamLabel));
+  if (redis) health.register(redisHealthCheck(redis, () => ({ live_replicas: localShare() })));
+  health.register(postgresHealthCheck(postgres));
   closeables.push({ name: 'health', close: () => health.close() });
 
   const caches = createCaches({ config: config.cache, redis, metrics, logger });
+  const conversations = new Conversations(redis ? new RedisConversationStore(redis, config.conversations) : new MemoryConversationStore(config.conversations));
+  const idempotencyRecords = new MemoryIdempotencyStore(config.idempotency.maxLocalRecords);
+  const embeddingBatching = config.llm.policies.embeddings;
 
   const app = createApp({
     logger,
     health,
     caches,
-    idempotency: {
-      store: redis ? new RedisIdempotencyStore(redis) : new MemoryIdempotencyStore(),
-      ttlMs: 24 * 60 * 60 * 1000,
-      // A request that never finishes frees its key when its deadline has surely passed.
-      leaseMs: config.requests.timeoutMs + 10_000,
-    },
+    idempotency: new IdempotentRequests({
+      store: redis ? new RedisIdempotencyStore(redis, idempotencyRecords) : idempotencyRecords,
+      ttlMs: config.idempotency.ttlMs,
+      leaseMs: config.requests.timeoutMs + IDEMPOTENCY_LEASE_MARGIN_MS,
+    }),
     http: config.http,
     requests: config.requests,
     metrics,
     v1: {
-      llm: llm.gateway,
-      embeddings: config.llm.policies.embeddings,
+      chat: { llm: llm.gateway, cache: caches.chat, conversations },
+      embeddings: { llm: llm.gateway, batching: embeddingBatching, cache: caches.embeddings },
+      models: { llm: llm.gateway },
       guards: v1Access({ apiKeys, rateLimits: createInboundRateLimits(config.rateLimits, { redis, localShare }), metrics }),
-      caches: { chat: caches.chat, embeddings: caches.embeddings },
-      conversations: createConversationStore(redis),
+      conversations,
     },
-    retrieval: { postgres, llm: llm.gateway, embeddings: config.llm.policies.embeddings, searchCache: caches.search },
+    retrieval: { store: new PostgresVectorStore(postgres), llm: llm.gateway, embeddings: embeddingBatching, searchCache: caches.search },
     breakers: new Map([
       ['llm', llm.policies.breaker],
       ['postgres', postgres.policies.breaker],
@@ -155,7 +173,7 @@ function createPostgresOrExit(config: Config, metrics: ReturnType<typeof createM
 /** Redis when REDIS_URL is set; a Redis that is down at start-up is waited for briefly, then used once it is back. */
 async function connectRedis(config: Config, metrics: ReturnType<typeof createMetrics>, logger: Logger): Promise<RedisDependency | undefined> {
   if (!config.redisUrl) return undefined;
-  const redis = new RedisDependency({ url: config.redisUrl.reveal(), config: config.sharedState, metrics, logger });
+  const redis = new RedisDependency({ url: config.redisUrl.reveal(), config: config.sharedState, metrics, logger, sharedFeatures: SHARED_FEATURES });
   await redis.connect(2_000);
   return redis;
 }

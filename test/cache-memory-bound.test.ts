@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TieredCache } from '../service/deps/cache/tiered-cache.ts';
+import { TieredCache } from '../service/capabilities/cache/tiered-cache.ts';
 import { cacheKey } from '../service/features/cache/cache-key.ts';
 import { createMetrics } from '../service/telemetry/metrics.ts';
 

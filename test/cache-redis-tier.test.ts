@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { TieredCache } from '../service/deps/cache/tiered-cache.ts';
+import { TieredCache } from '../service/capabilities/cache/tiered-cache.ts';
 import { RedisDependency } from '../service/deps/redis/redis-dependency.ts';
 import { CachedCalls } from '../service/features/cache/cached-calls.ts';
 import { createLogger } from '../service/telemetry/logger.ts';

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ACQUIRE_LEASE } from '../service/deps/redis/quota-scripts.ts';
-import { RedisQuotaStore } from '../service/deps/redis/quota-store.ts';
+import { ACQUIRE_LEASE } from '../service/capabilities/quotas/quota-scripts.ts';
+import { RedisQuotaStore } from '../service/capabilities/quotas/redis-quota-store.ts';
 import { RedisDependency } from '../service/deps/redis/redis-dependency.ts';
 import type { QuotaLimits } from '../service/resilience/outgoing-quota.ts';
 import { createLogger } from '../service/telemetry/logger.ts';

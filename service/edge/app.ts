@@ -9,36 +9,30 @@
 import { Router } from '@koa/router';
 import Koa from 'koa';
 import type { HttpConfig } from '../config.ts';
+import type { Caches } from '../features/cache/caches.ts';
+import type { BreakerRegistry } from '../features/circuit-breakers/circuit-breakers.ts';
 import type { HealthService } from '../features/health/health-service.ts';
+import type { IdempotentRequests } from '../features/idempotency/idempotent-requests.ts';
+import type { RetrievalDeps } from '../features/retrieval/retrieval-deps.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { MetricsExposition } from '../telemetry/metrics-exposition.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
-import { circuitBreakerRoutes, type BreakerRegistry } from './routes/circuit-breakers.ts';
-import { metricsRoutes } from './routes/metrics.ts';
-import { retrievalRoutes, type RetrievalOptions } from './routes/retrieval.ts';
-import { cacheHealthRoutes } from './routes/cache-health.ts';
-import type { Caches } from '../features/cache/create-caches.ts';
-import { v1Routes, type V1Options } from './routes/v1.ts';
 import { requestDeadline } from './middleware/deadline.ts';
 import { closeConnectionsWhileDraining } from './middleware/drain.ts';
 import { errorHandler } from './middleware/error-handler.ts';
+import { idempotency } from './middleware/idempotency.ts';
 import { jsonBody } from './middleware/json-body.ts';
 import { requestTelemetry } from './middleware/request-telemetry.ts';
 import { routeFallbacks } from './middleware/route-fallbacks.ts';
 import { guardUnmatchedV1 } from './middleware/v1-access.ts';
-import { idempotency, type IdempotencyOptions } from './middleware/idempotency.ts';
+import type { RouteModule, RouteTools } from './route-tools.ts';
+import { cacheHealthRoutes } from './routes/cache-health.ts';
+import { circuitBreakerRoutes } from './routes/circuit-breakers.ts';
 import { healthRoutes } from './routes/health.ts';
-import type { LeveeMiddleware, LeveeState } from './state.ts';
-
-/** Tools a route module gets besides the router. */
-export interface RouteTools {
-  /** Parses a JSON body into ctx.state.body, with the configured size limit. */
-  json: LeveeMiddleware;
-  /** Idempotency-Key handling for a POST route (after `json`: the body is part of the record); none when not configured. */
-  idempotent: (route: string) => LeveeMiddleware[];
-}
-
-export type RouteModule = (router: Router<LeveeState>, tools: RouteTools) => void;
+import { metricsRoutes } from './routes/metrics.ts';
+import { retrievalRoutes } from './routes/retrieval.ts';
+import { v1Routes, type V1Options } from './routes/v1.ts';
+import type { LeveeState } from './state.ts';
 
 export interface AppOptions {
   logger: Logger;
@@ -51,11 +45,11 @@ export interface AppOptions {
   /** The OpenAI-compatible API; unset in tests of the edge alone. */
   v1?: V1Options;
   /** Idempotency-Key records for POST routes; unset: the header is ignored. */
-  idempotency?: Omit<IdempotencyOptions, 'route'>;
+  idempotency?: IdempotentRequests;
   /** Serves GET /health/cache (hit ratios per cache); unset: not mounted. */
   caches?: Pick<Caches, 'stats'>;
   /** The retrieval API (/v1/collections), behind the same guards as `v1`; unset: not mounted. */
-  retrieval?: RetrievalOptions;
+  retrieval?: RetrievalDeps;
   breakers: BreakerRegistry;
   /** Unset: admin routes are not mounted. */
   adminToken?: string;
@@ -74,10 +68,10 @@ export function createApp(options: AppOptions): Koa<LeveeState> {
   app.on('error', (error: unknown) => options.logger.warn({ err: error }, 'response error'));
 
   const router = new Router<LeveeState>();
-  const { idempotency: idempotencyOptions } = options;
+  const idempotentRequests = options.idempotency;
   const tools: RouteTools = {
     json: jsonBody({ limitBytes: options.http.bodyLimitBytes }),
-    idempotent: (route) => (idempotencyOptions ? [idempotency({ ...idempotencyOptions, route })] : []),
+    idempotent: (route) => (idempotentRequests ? [idempotency(idempotentRequests, route)] : []),
   };
   healthRoutes(router, options.health);
   circuitBreakerRoutes(router, options.breakers, options.adminToken);

@@ -1,6 +1,6 @@
 /** What a request's `Cache-Control` asks of Levee's caches, and the `X-Cache` answer. */
 import type { Context } from 'koa';
-import type { CacheMode, CacheStatus } from '../deps/cache/cache.ts';
+import type { CacheMode, CacheStatus } from '../features/cache/cached-calls.ts';
 
 /** `no-store`: neither read nor write the cache; `no-cache`: do not serve from it, refresh it. */
 export function cacheModeOf(ctx: Pick<Context, 'get'>): CacheMode {

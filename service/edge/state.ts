@@ -1,7 +1,7 @@
 /** What the edge keeps per request in `ctx.state`. */
 import type { Middleware, ParameterizedContext } from 'koa';
 import type { LeveeError } from '../errors.ts';
-import type { RateLimitDecision } from '../features/access/rate-limits.ts';
+import type { RateLimitDecision } from '../features/access/inbound-rate-limits.ts';
 import type { Deadline } from '../resilience/deadline.ts';
 
 export interface LeveeState {

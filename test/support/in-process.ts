@@ -2,7 +2,8 @@
  * The real app on a real loopback port inside the test process, with its log lines captured, for
  * tests that need to look inside (abort signals, log fields) without a child process.
  */
-import { createApp, type RouteModule } from '../../service/edge/app.ts';
+import { createApp } from '../../service/edge/app.ts';
+import type { RouteModule } from '../../service/edge/route-tools.ts';
 import { startHttpServer } from '../../service/edge/http-server.ts';
 import { HealthService } from '../../service/features/health/health-service.ts';
 import { createLogger } from '../../service/telemetry/logger.ts';

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { InvalidRequestError } from '../../service/errors.ts';
 import type { PostgresDependency } from '../../service/deps/postgres/postgres-dependency.ts';
-import type { RouteModule } from '../../service/edge/app.ts';
+import type { RouteModule } from '../../service/edge/route-tools.ts';
 
 /** What the slow route saw, for tests running the app in-process. */
 export const observed = {

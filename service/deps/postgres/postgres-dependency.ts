@@ -1,12 +1,12 @@
 /**
  * Wires the vector store's Postgres: where it is (a DATABASE_URL, or the embedded PGlite server in
  * a child process, started on first use so a Levee that never retrieves never pays for it), the
- * pool, the policy sheet, telemetry, migrations and the health check. Every statement runs under
- * the policies through `query` or `transaction`.
+ * pool, the policy sheet, telemetry and migrations. Every statement runs under the policies
+ * through `query` or `transaction`; `status` and `ping` feed its health check
+ * (capabilities/health/postgres-health-check.ts).
  */
 import type { PostgresConfig } from '../../config/postgres.ts';
 import { LeveeError, retryAfterHeader } from '../../errors.ts';
-import type { HealthCheck } from '../../features/health/health-service.ts';
 import { DependencyPolicies } from '../../resilience/dependency-policies.ts';
 import { InstrumentedCalls } from '../../resilience/instrumented-calls.ts';
 import { bridgeTelemetry } from '../../resilience/telemetry-bridge.ts';
@@ -76,24 +76,21 @@ export class PostgresDependency {
     return this.#run(operation, signal, (pool, attemptSignal) => pool.transaction(attemptSignal, (client) => work(client, attemptSignal)));
   }
 
-  health(): HealthCheck {
+  /** What health output shows; `startFailed` while the last start failed (and calls are refused for a while). */
+  status() {
     return {
-      name: 'postgres',
-      kind: 'dependency',
-      check: async (signal) => {
-        const details = {
-          mode: this.mode,
-          upstream: this.#options.upstreamLabel,
-          started: this.#pool !== undefined,
-          circuit_breaker: this.policies.breaker.state,
-          pool: this.#pool?.stats ?? null,
-        };
-        // The embedded server starts on first use: not started yet is not unhealthy.
-        if (!this.#pool) return this.mode === 'embedded' && !this.#failedAt ? details : { ...details, status: 'down' as const };
-        await this.#pool.withClient(signal, (client) => client.query('SELECT 1'));
-        return { ...details, status: this.policies.breaker.state === 'closed' ? ('ok' as const) : ('degraded' as const) };
-      },
+      mode: this.mode,
+      upstream: this.#options.upstreamLabel,
+      started: this.#pool !== undefined,
+      startFailed: this.#failedAt !== 0,
+      pool: this.#pool?.stats ?? null,
     };
+  }
+
+  /** One `SELECT 1` on the pool, outside the policies (a health probe must neither trip nor heal the breaker). */
+  async ping(signal: AbortSignal): Promise<void> {
+    if (!this.#pool) throw new Error('the vector store is not started');
+    await this.#pool.withClient(signal, (client) => client.query('SELECT 1'));
   }
 
   async close(): Promise<void> {

@@ -2,31 +2,33 @@
  * Which shared-state features currently run on local state because Redis failed them, shown in
  * a gauge (`levee_shared_state_degraded{feature}`), one log line per change, and /health/detailed.
  * A feature is degraded from its first fallback until its next successful Redis operation.
+ *
+ * The feature names are the callers' (capabilities/shared-features.ts lists Levee's); names given
+ * up front have their series at 0 from the start, others appear on first use.
  */
 import type { Logger } from '../../telemetry/logger.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
-
-export const SHARED_FEATURES = ['circuit_breakers', 'rate_limits', 'quotas', 'caches', 'conversations', 'idempotency'] as const;
-export type SharedFeature = (typeof SHARED_FEATURES)[number];
 
 interface FeatureState {
   degradedSince: number | undefined;
   lastError: string | undefined;
 }
 
+export interface FeatureSnapshot {
+  mode: 'shared' | 'local';
+  degraded_since: string | null;
+  last_error: string | null;
+}
+
 export class Degradation {
   readonly #metrics: Metrics;
   readonly #logger: Logger;
-  readonly #features = new Map<SharedFeature, FeatureState>();
+  readonly #features = new Map<string, FeatureState>();
 
-  constructor(metrics: Metrics, logger: Logger) {
+  constructor(metrics: Metrics, logger: Logger, features: readonly string[] = []) {
     this.#metrics = metrics;
     this.#logger = logger;
-    for (const feature of SHARED_FEATURES) {
-      this.#features.set(feature, { degradedSince: undefined, lastError: undefined });
-      metrics.sharedStateDegraded.set({ feature }, 0);
-      metrics.sharedStateFallbacks.inc({ feature }, 0);
-    }
+    for (const feature of features) this.#state(feature);
   }
 
   get anyDegraded(): boolean {
@@ -34,9 +36,9 @@ export class Degradation {
   }
 
   /** A feature used local state instead of Redis; `reason` is a bounded error class, never a message with data. */
-  fellBack(feature: SharedFeature, reason: string): void {
+  fellBack(feature: string, reason: string): void {
     this.#metrics.sharedStateFallbacks.inc({ feature });
-    const state = this.#features.get(feature)!;
+    const state = this.#state(feature);
     state.lastError = reason;
     if (state.degradedSince !== undefined) return;
     state.degradedSince = Date.now();
@@ -45,8 +47,8 @@ export class Degradation {
   }
 
   /** A feature's Redis operation succeeded. Cheap when nothing changes: it runs on every call. */
-  succeeded(feature: SharedFeature): void {
-    const state = this.#features.get(feature)!;
+  succeeded(feature: string): void {
+    const state = this.#state(feature);
     if (state.degradedSince === undefined) return;
     const degradedMs = Date.now() - state.degradedSince;
     state.degradedSince = undefined;
@@ -54,7 +56,7 @@ export class Degradation {
     this.#logger.info({ feature, degraded_ms: degradedMs }, 'shared state restored');
   }
 
-  snapshot(): Record<SharedFeature, { mode: 'shared' | 'local'; degraded_since: string | null; last_error: string | null }> {
+  snapshot(): Record<string, FeatureSnapshot> {
     return Object.fromEntries(
       [...this.#features].map(([feature, state]) => [
         feature,
@@ -64,6 +66,18 @@ export class Degradation {
           last_error: state.lastError ?? null,
         },
       ]),
-    ) as never;
+    );
+  }
+
+  /** The feature's state, registered (with its series at 0) on first sight. */
+  #state(feature: string): FeatureState {
+    let state = this.#features.get(feature);
+    if (!state) {
+      state = { degradedSince: undefined, lastError: undefined };
+      this.#features.set(feature, state);
+      this.#metrics.sharedStateDegraded.set({ feature }, 0);
+      this.#metrics.sharedStateFallbacks.inc({ feature }, 0);
+    }
+    return state;
   }
 }

@@ -1,13 +1,12 @@
 /**
- * Wires Redis as an optional dependency: one connection set, its policy sheet, telemetry, the
- * degradation tracker and a health check. Callers go through `attempt`, which never throws: it
- * answers `undefined` when Redis failed, timed out or was skipped (breaker open, disconnected),
- * and the caller then uses its local state.
+ * Wires Redis as an optional dependency: one connection set, its policy sheet, telemetry and the
+ * degradation tracker. Callers (the Redis implementations under capabilities/) go through
+ * `attempt`, which never throws: it answers `undefined` when Redis failed, timed out or was
+ * skipped (breaker open, disconnected), and the caller then uses its local state.
  */
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { SharedStateConfig } from '../../config/shared-state.ts';
-import type { HealthCheck } from '../../features/health/health-service.ts';
 import { classifyFailure } from '../../resilience/classification.ts';
 import { DependencyPolicies } from '../../resilience/dependency-policies.ts';
 import { InstrumentedCalls } from '../../resilience/instrumented-calls.ts';
@@ -15,7 +14,7 @@ import { bridgeTelemetry } from '../../resilience/telemetry-bridge.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
 import { RedisConnection, type RedisClient } from './client.ts';
-import { Degradation, type SharedFeature } from './degradation.ts';
+import { Degradation } from './degradation.ts';
 import { redisPolicySheet, type RedisOperation } from './policies.ts';
 
 export interface RedisDependencyOptions {
@@ -23,6 +22,8 @@ export interface RedisDependencyOptions {
   config: SharedStateConfig;
   metrics: Metrics;
   logger: Logger;
+  /** Features known up front, so their degradation series exist before their first fallback. */
+  sharedFeatures?: readonly string[];
 }
 
 /** A command against Redis; honour the signal (the attempt's timeout) where the client allows. */
@@ -36,19 +37,20 @@ export class RedisDependency {
   readonly degradation: Degradation;
   readonly keyPrefix: string;
   readonly config: SharedStateConfig;
+  /** Where Redis is, for health output (never with credentials). */
+  readonly upstreamLabel: string;
   readonly #calls: InstrumentedCalls<RedisOperation>;
-  readonly #upstreamLabel: string;
 
   constructor(options: RedisDependencyOptions) {
     this.config = options.config;
     this.keyPrefix = options.config.redis.keyPrefix;
     const url = new URL(options.url);
-    this.#upstreamLabel = `${url.protocol}//${url.host}`;
+    this.upstreamLabel = `${url.protocol}//${url.host}`;
     this.connection = new RedisConnection({ url: options.url, logger: options.logger, connectTimeoutMs: 1_000 });
     this.policies = new DependencyPolicies(redisPolicySheet(options.config.redis));
     bridgeTelemetry(this.policies, options.metrics, options.logger);
     this.#calls = new InstrumentedCalls(this.policies, options.metrics);
-    this.degradation = new Degradation(options.metrics, options.logger);
+    this.degradation = new Degradation(options.metrics, options.logger, options.sharedFeatures);
     // A fresh connection is the best probe there is: stop skipping Redis at once.
     this.connection.onReady(() => {
       if (this.policies.breaker.state !== 'closed') this.policies.breaker.reset('reconnected');
@@ -66,7 +68,7 @@ export class RedisDependency {
    * fallback) when Redis cannot be used. `signal` is the caller's (its deadline bounds the wait);
    * background work passes none and is not traced, so sync loops do not flood the trace store.
    */
-  async attempt<T>(feature: SharedFeature, operation: RedisOperation, command: RedisCommand<T>, signal?: AbortSignal): Promise<T | undefined> {
+  async attempt<T>(feature: string, operation: RedisOperation, command: RedisCommand<T>, signal?: AbortSignal): Promise<T | undefined> {
     if (!this.connection.ready) {
       this.degradation.fellBack(feature, 'disconnected');
       return undefined;
@@ -92,25 +94,9 @@ export class RedisDependency {
     return this.connection.connect(waitMs);
   }
 
-  /** `extra` adds what the shared-state hub knows (live replicas). */
-  health(extra: () => Record<string, unknown> = () => ({})): HealthCheck {
-    return {
-      name: 'redis',
-      kind: 'dependency',
-      check: async (signal) => {
-        const details = {
-          ...extra(),
-          upstream: this.#upstreamLabel,
-          connected: this.connection.ready,
-          circuit_breaker: this.policies.breaker.state,
-          features: this.degradation.snapshot(),
-        };
-        // Down, with the details: which features are on local state is what an SRE needs to see.
-        if (!this.connection.ready) return { ...details, status: 'down' as const, error: 'redis unreachable: shared-state features run on local state' };
-        await this.connection.commands.withAbortSignal(signal).ping();
-        return { ...details, status: this.degradation.anyDegraded ? ('degraded' as const) : ('ok' as const) };
-      },
-    };
+  /** One PING outside the policies (a health probe must neither trip nor heal the breaker). */
+  async ping(signal: AbortSignal): Promise<void> {
+    await this.connection.commands.withAbortSignal(signal).ping();
   }
 
   close(): Promise<void> {

@@ -1,24 +1,21 @@
 /**
  * One rate limit on one route: counts the request against its identity's window, reports the
- * tightest limit seen so far in the `RateLimit-*` headers (IETF draft fields, on every response
- * of the route, errors included), and answers 429 `rate_limit_exceeded` with `Retry-After` when
- * the window is spent. Decisions are counted by route, scope and outcome: never a key or an IP.
+ * tightest limit seen so far in the `RateLimit-*` headers (on every response of the route, errors
+ * included), and answers 429 when the window is spent. Decisions are counted by route, scope and
+ * outcome: never a key or an IP.
  */
-import { LeveeError, retryAfterHeader } from '../../errors.ts';
-import { RATE_LIMIT_WINDOW_SECONDS, type RateLimitDecision, type ScopeRateLimit } from '../../features/access/rate-limits.ts';
+import { rateLimitExceeded, rateLimitHeaders, type RateLimit, type RateLimitDecision } from '../../features/access/inbound-rate-limits.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
 import type { LeveeContext, LeveeMiddleware } from '../state.ts';
 
 export interface RateLimitOptions {
-  limit: ScopeRateLimit;
+  limit: RateLimit;
   /** The route pattern, the metric's label. */
   route: string;
   /** Who is counted; undefined leaves the request alone in this scope. */
   identify: (ctx: LeveeContext) => string | undefined;
   metrics: Metrics;
 }
-
-const SCOPE_NAMES = { key: 'client key', ip: 'IP address' } as const;
 
 export function rateLimit({ limit, route, identify, metrics }: RateLimitOptions): LeveeMiddleware {
   for (const outcome of ['allowed', 'limited']) metrics.rateLimitDecisions.inc({ http_route: route, scope: limit.scope, outcome }, 0);
@@ -28,13 +25,7 @@ export function rateLimit({ limit, route, identify, metrics }: RateLimitOptions)
     const decision = await limit.consume(identity, ctx.state.deadline.signal);
     metrics.rateLimitDecisions.inc({ http_route: route, scope: limit.scope, outcome: decision.allowed ? 'allowed' : 'limited' });
     report(ctx, decision);
-    if (!decision.allowed) {
-      throw new LeveeError(
-        'rate_limit_exceeded',
-        `Rate limit reached for requests per ${SCOPE_NAMES[limit.scope]}: ${decision.limit} per minute. Retry after the time in Retry-After.`,
-        { headers: retryAfterHeader(decision.resetMs), details: { scope: limit.scope, shared: decision.shared } },
-      );
-    }
+    if (!decision.allowed) throw rateLimitExceeded(decision);
     await next();
   };
 }
@@ -44,10 +35,5 @@ function report(ctx: LeveeContext, decision: RateLimitDecision): void {
   const reported = ctx.state.rateLimit;
   if (reported && decision.allowed && reported.remaining <= decision.remaining) return;
   ctx.state.rateLimit = decision;
-  ctx.set({
-    'RateLimit-Limit': String(decision.limit),
-    'RateLimit-Remaining': String(decision.remaining),
-    'RateLimit-Reset': String(Math.ceil(decision.resetMs / 1000)),
-    'RateLimit-Policy': `${decision.limit};w=${RATE_LIMIT_WINDOW_SECONDS}`,
-  });
+  ctx.set(rateLimitHeaders(decision));
 }

@@ -7,7 +7,7 @@
 import type { Router } from '@koa/router';
 import compose from 'koa-compose';
 import type { ApiKeyRegistry } from '../../features/access/api-key-registry.ts';
-import type { InboundRateLimits } from '../../features/access/rate-limits.ts';
+import type { InboundRateLimits } from '../../features/access/inbound-rate-limits.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
 import type { LeveeMiddleware, LeveeState } from '../state.ts';
 import { requireClientKey } from './client-auth.ts';

@@ -3,7 +3,7 @@
  * ratio, in-process entries, bytes and evictions, single-flight joins and tiers. Read-only.
  */
 import type { Router } from '@koa/router';
-import type { Caches } from '../../features/cache/create-caches.ts';
+import type { Caches } from '../../features/cache/caches.ts';
 import type { LeveeState } from '../state.ts';
 
 export function cacheHealthRoutes(router: Router<LeveeState>, caches: Pick<Caches, 'stats'>): void {

@@ -8,18 +8,13 @@ import { createCollection, deleteCollection, getCollection, listCollections } fr
 import { deleteDocument, getDocument, listDocuments, upsertDocuments } from '../../features/retrieval/documents.ts';
 import type { RetrievalDeps } from '../../features/retrieval/retrieval-deps.ts';
 import { search } from '../../features/retrieval/search.ts';
-import type { CachedCalls } from '../../features/cache/cached-calls.ts';
 import { cacheModeOf, setCacheStatus } from '../cache-control.ts';
-import type { RouteTools } from '../app.ts';
 import type { RouteGuards } from '../middleware/v1-access.ts';
+import type { RouteTools } from '../route-tools.ts';
 import type { LeveeState } from '../state.ts';
 
-/** The vector store, the LLM gateway and the embedding batch settings; the search cache if any. */
-export type RetrievalOptions = RetrievalDeps & { searchCache?: CachedCalls };
-
 /** Mounts the /v1/collections routes; `guards` are the /v1 rate limits and client keys. */
-export function retrievalRoutes(router: Router<LeveeState>, tools: RouteTools, options: RetrievalOptions, guards: RouteGuards = () => []): void {
-  const deps: RetrievalDeps = { postgres: options.postgres, llm: options.llm, embeddings: options.embeddings };
+export function retrievalRoutes(router: Router<LeveeState>, tools: RouteTools, deps: RetrievalDeps, guards: RouteGuards = () => []): void {
   const collections = '/v1/collections';
   const collection = '/v1/collections/:name';
   const documents = '/v1/collections/:name/documents';
@@ -53,8 +48,7 @@ export function retrievalRoutes(router: Router<LeveeState>, tools: RouteTools, o
   });
 
   router.post(searchRoute, ...guards(searchRoute), tools.json, async (ctx) => {
-    const cache = options.searchCache && { calls: options.searchCache, mode: cacheModeOf(ctx) };
-    const { body, cacheStatus } = await search(deps, ctx.params.name!, ctx.state.body, ctx.state.deadline.signal, cache);
+    const { body, cacheStatus } = await search(deps, ctx.params.name!, ctx.state.body, ctx.state.deadline.signal, cacheModeOf(ctx));
     setCacheStatus(ctx, cacheStatus);
     ctx.body = body;
   });

@@ -5,28 +5,24 @@
  */
 import { Readable } from 'node:stream';
 import type { Router } from '@koa/router';
-import type { LlmGateway } from '../../deps/llm/llm-gateway.ts';
-import { createChatCompletion } from '../../features/chat/create-chat-completion.ts';
-import type { CachedCalls } from '../../features/cache/cached-calls.ts';
-import { createCachedEmbeddings } from '../../features/embeddings/cached-embeddings.ts';
-import type { EmbeddingsOptions } from '../../features/embeddings/create-embeddings.ts';
+import { createChatCompletion, type ChatDeps } from '../../features/chat/create-chat-completion.ts';
+import type { Conversations } from '../../features/conversations/conversations.ts';
+import { createCachedEmbeddings, type EmbeddingsDeps } from '../../features/embeddings/cached-embeddings.ts';
+import { listModels, type ModelsDeps } from '../../features/models/list-models.ts';
 import { cacheModeOf, setCacheStatus } from '../cache-control.ts';
-import { listModels } from '../../features/models/list-models.ts';
-import type { ConversationStore } from '../../features/conversations/conversation-store.ts';
-import { conversationRoutes, conversationScope } from './conversations.ts';
-import type { RouteTools } from '../app.ts';
 import type { RouteGuards } from '../middleware/v1-access.ts';
+import type { RouteTools } from '../route-tools.ts';
 import type { LeveeState } from '../state.ts';
+import { conversationRoutes } from './conversations.ts';
 
 export interface V1Options {
-  llm: LlmGateway;
-  embeddings: EmbeddingsOptions;
+  chat: ChatDeps;
+  embeddings: EmbeddingsDeps;
+  models: ModelsDeps;
   /** Rate limits and client keys in front of each route (see v1-access.ts); unset: none. */
   guards?: RouteGuards;
-  /** Unset: nothing is cached. */
-  caches?: { chat: CachedCalls; embeddings: CachedCalls };
-  /** Conversation memory (`conversation_id`, /v1/conversations); unset: off, the field is ignored. */
-  conversations?: ConversationStore;
+  /** Conversation memory (/v1/conversations); unset: not mounted. */
+  conversations?: Conversations;
 }
 
 export function v1Routes(router: Router<LeveeState>, tools: RouteTools, options: V1Options): void {
@@ -34,13 +30,12 @@ export function v1Routes(router: Router<LeveeState>, tools: RouteTools, options:
   const guards = options.guards ?? (() => []);
 
   router.post('/v1/chat/completions', ...guards('/v1/chat/completions'), tools.json, ...tools.idempotent('/v1/chat/completions'), async (ctx) => {
-    const cache = options.caches && { calls: options.caches.chat, mode: cacheModeOf(ctx), client: ctx.state.client };
-    const conversation = options.conversations && { store: options.conversations, client: conversationScope(ctx), headerId: ctx.get('x-conversation-id') || undefined };
-    const result = await createChatCompletion(options.llm, ctx.state.body, {
+    const result = await createChatCompletion(options.chat, ctx.state.body, {
       signal: ctx.state.deadline.signal,
       requestId: ctx.state.requestId,
-      ...(cache ? { cache } : {}),
-      ...(conversation ? { conversation } : {}),
+      cacheMode: cacheModeOf(ctx),
+      client: ctx.state.client,
+      conversationHeader: ctx.get('x-conversation-id') || undefined,
     });
     if (result.kind === 'json') {
       setCacheStatus(ctx, result.cacheStatus);
@@ -56,8 +51,7 @@ export function v1Routes(router: Router<LeveeState>, tools: RouteTools, options:
   });
 
   router.post('/v1/embeddings', ...guards('/v1/embeddings'), tools.json, ...tools.idempotent('/v1/embeddings'), async (ctx) => {
-    const cache = options.caches && { calls: options.caches.embeddings, mode: cacheModeOf(ctx) };
-    const { body, cacheStatus } = await createCachedEmbeddings(options.llm, ctx.state.body, ctx.state.deadline.signal, options.embeddings, cache);
+    const { body, cacheStatus } = await createCachedEmbeddings(options.embeddings, ctx.state.body, ctx.state.deadline.signal, cacheModeOf(ctx));
     setCacheStatus(ctx, cacheStatus);
     ctx.body = body;
   });
@@ -65,6 +59,6 @@ export function v1Routes(router: Router<LeveeState>, tools: RouteTools, options:
   if (options.conversations) conversationRoutes(router, guards, options.conversations);
 
   router.get('/v1/models', ...guards('/v1/models'), async (ctx) => {
-    ctx.body = await listModels(options.llm, ctx.state.deadline.signal);
+    ctx.body = await listModels(options.models, ctx.state.deadline.signal);
   });
 }

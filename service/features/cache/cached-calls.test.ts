@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import { TieredCache } from '../../deps/cache/tiered-cache.ts';
+import { TieredCache } from '../../capabilities/cache/tiered-cache.ts';
 import { createMetrics, type Metrics } from '../../telemetry/metrics.ts';
 import { CachedCalls } from './cached-calls.ts';
 

@@ -4,8 +4,14 @@
  * dependency's breaker open, or the call itself) an entry still within its grace period is served
  * (STALE). Errors are never stored. Counted in `levee_cache_requests_total{cache,result}`.
  */
+import type { Cache, CacheEntry } from '../../capabilities/cache/cache.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
-import type { Cache, CacheEntry, CacheMode, CacheStatus } from '../../deps/cache/cache.ts';
+
+/** How a cacheable response was served, sent as `X-Cache`. */
+export type CacheStatus = 'HIT' | 'MISS' | 'STALE';
+
+/** What the client asked of the cache (`Cache-Control`): `refresh` for no-cache, `bypass` for no-store. */
+export type CacheMode = 'normal' | 'refresh' | 'bypass';
 
 /** The `result` label of `levee_cache_requests_total`. */
 export const CACHE_RESULTS = ['hit', 'miss', 'stale', 'error', 'bypass'] as const;

@@ -6,38 +6,48 @@
  * the stored history in front (before the cache key is computed), and stored once its answer is
  * complete: a stream cut midway stores nothing.
  */
-import { errorBody, toLeveeError } from '../../errors.ts';
 import type { LlmGateway, StreamEvent } from '../../deps/llm/llm-gateway.ts';
-import type { CacheMode, CacheStatus } from '../../deps/cache/cache.ts';
-import { cacheKey } from '../cache/cache-key.ts';
-import type { CachedCalls } from '../cache/cached-calls.ts';
+import { errorBody, toLeveeError } from '../../errors.ts';
 import { withDetachedDeadline } from '../../resilience/deadline.ts';
-import { parseRequest } from '../validate.ts';
-import type { ConversationStore } from '../conversations/conversation-store.ts';
-import { answerOf, conversationIdFromHeader, startTurn, type ConversationTurn } from '../conversations/conversations.ts';
+import { cacheKey } from '../cache/cache-key.ts';
+import type { CachedCalls, CacheMode, CacheStatus } from '../cache/cached-calls.ts';
+import { answerOf, conversationIdFromHeader, type Conversations, type ConversationTurn } from '../conversations/conversations.ts';
 import { StreamedAnswer } from '../conversations/streamed-answer.ts';
-import type { ConversationMessage } from '../conversations/trim-history.ts';
+import { parseRequest } from '../validate.ts';
 import { chatRequestSchema, type ChatRequest } from './chat-request.ts';
 
 export type ChatCompletionResult =
   | { kind: 'json'; body: Record<string, unknown>; cacheStatus?: CacheStatus }
   | { kind: 'stream'; frames: AsyncIterable<string> };
 
+/** What chat completions run on, wired once at start-up. */
+export interface ChatDeps {
+  llm: LlmGateway;
+  /** Unset: nothing is cached. */
+  cache?: CachedCalls;
+  /** Conversation memory (`conversation_id`, `X-Conversation-Id`); unset: off, the field is ignored. */
+  conversations?: Conversations;
+}
+
+/** One request's side of a chat completion. */
 export interface ChatContext {
   signal: AbortSignal;
   requestId: string;
-  /** The chat cache, what the client asked of it, and who the client is (entries are per client). */
-  cache?: { calls: CachedCalls; mode: CacheMode; client: string | undefined };
-  /** Conversation memory, whose scope (the client, or one shared scope without API keys), and the `X-Conversation-Id` header as sent. */
-  conversation?: { store: ConversationStore; client: string; headerId: string | undefined };
+  /** What the client asked of the cache (`Cache-Control`). */
+  cacheMode: CacheMode;
+  /** The API key's name (undefined without keys): cache entries and conversations are per client. */
+  client: string | undefined;
+  /** The `X-Conversation-Id` header as sent. */
+  conversationHeader: string | undefined;
 }
 
-export async function createChatCompletion(llm: LlmGateway, body: unknown, context: ChatContext): Promise<ChatCompletionResult> {
+export async function createChatCompletion(deps: ChatDeps, body: unknown, context: ChatContext): Promise<ChatCompletionResult> {
+  const { llm } = deps;
   const { conversation_id: bodyId, ...parsed } = parseRequest(chatRequestSchema, body);
-  const turn = await conversationTurn(parsed, bodyId, context);
+  const turn = await conversationTurn(deps.conversations, parsed, bodyId, context);
   const request: ChatRequest = turn ? { ...parsed, messages: turn.messages as ChatRequest['messages'] } : parsed;
   if (!request.stream) {
-    const result = await jsonCompletion(llm, request, context);
+    const result = await jsonCompletion(llm, deps.cache, request, context);
     await turn?.commit(answerOf(result.body), context.signal);
     return result;
   }
@@ -48,22 +58,26 @@ export async function createChatCompletion(llm: LlmGateway, body: unknown, conte
 }
 
 /** The turn when the request names a conversation (body field first, else the header) and memory is on. */
-async function conversationTurn(request: ChatRequest, bodyId: string | undefined, context: ChatContext): Promise<ConversationTurn | undefined> {
-  const id = bodyId ?? conversationIdFromHeader(context.conversation?.headerId);
-  if (id === undefined || !context.conversation) return undefined;
-  const { store, client } = context.conversation;
-  return startTurn({ store, client, id }, request.messages as ConversationMessage[], context.signal);
+async function conversationTurn(
+  conversations: Conversations | undefined,
+  request: ChatRequest,
+  bodyId: string | undefined,
+  context: ChatContext,
+): Promise<ConversationTurn | undefined> {
+  if (!conversations) return undefined;
+  const id = bodyId ?? conversationIdFromHeader(context.conversationHeader);
+  if (id === undefined) return undefined;
+  return conversations.startTurn(context.client, id, request.messages, context.signal);
 }
 
-async function jsonCompletion(llm: LlmGateway, request: ChatRequest, context: ChatContext): Promise<ChatCompletionResult & { kind: 'json' }> {
+async function jsonCompletion(llm: LlmGateway, cache: CachedCalls | undefined, request: ChatRequest, context: ChatContext): Promise<ChatCompletionResult & { kind: 'json' }> {
   // Only a deterministic request has one answer worth keeping: temperature 0, or a seed.
-  const { cache } = context;
   const deterministic = request.temperature === 0 || (request.seed !== undefined && request.seed !== null);
   if (!cache || !deterministic) return { kind: 'json', body: await llm.chatCompletion(request, context.signal) };
-  const { value, status } = await cache.calls.run({
+  const { value, status } = await cache.run({
     // The whole request, and whose it is: one client never gets the answer to another's question.
-    key: cacheKey({ client: cache.client ?? null, request }),
-    mode: cache.mode,
+    key: cacheKey({ client: context.client ?? null, request }),
+    mode: context.cacheMode,
     // Shared by every request joining this flight: only the deadline, not the first caller, ends it.
     load: () => withDetachedDeadline(context.signal, (signal) => llm.chatCompletion(request, signal)),
   });

@@ -4,13 +4,16 @@
  * Reading and deleting a conversation are scoped to the client: another client's conversation is
  * simply not found.
  */
+import type { ConversationMessage, ConversationStore } from '../../capabilities/conversations/conversation-store.ts';
 import { InvalidRequestError, NotFoundError } from '../../errors.ts';
-import type { ConversationStore } from './conversation-store.ts';
-import { trimHistory, type ConversationMessage } from './trim-history.ts';
+import { trimHistory } from './trim-history.ts';
 
 /** Letters, digits and `_ . : -`, 1 to 128 of them. */
 export const CONVERSATION_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
-export const CONVERSATION_HEADER = 'X-Conversation-Id';
+const CONVERSATION_HEADER = 'X-Conversation-Id';
+
+/** The one scope every caller shares when API keys are off (there is no client identity then). */
+const ANONYMOUS_CLIENT = '_anonymous';
 
 /** The conversation id from the header, or a 400 naming the header when it is malformed. */
 export function conversationIdFromHeader(value: string | undefined): string | undefined {
@@ -21,14 +24,6 @@ export function conversationIdFromHeader(value: string | undefined): string | un
   return value;
 }
 
-/** Whose conversation it is, and which. */
-export interface ConversationRef {
-  store: ConversationStore;
-  /** The client's name; one store scope for everyone when API keys are off. */
-  client: string;
-  id: string;
-}
-
 export interface ConversationTurn {
   /** The history followed by the request's own messages: what the provider gets. */
   messages: ConversationMessage[];
@@ -36,16 +31,40 @@ export interface ConversationTurn {
   commit(answer: ConversationMessage | undefined, signal?: AbortSignal): Promise<void>;
 }
 
-export async function startTurn(ref: ConversationRef, requestMessages: ConversationMessage[], signal: AbortSignal): Promise<ConversationTurn> {
-  const history = (await ref.store.load(ref.client, ref.id, signal)) ?? [];
-  const messages = [...history, ...requestMessages];
-  return {
-    messages,
-    async commit(answer, commitSignal) {
-      const stored = trimHistory(answer ? [...messages, answer] : messages, ref.store.limits.maxMessages);
-      await ref.store.save(ref.client, ref.id, stored, commitSignal);
-    },
-  };
+/** Conversations of each client (`client`: the API key's name; undefined when keys are off). */
+export class Conversations {
+  readonly #store: ConversationStore;
+
+  constructor(store: ConversationStore) {
+    this.#store = store;
+  }
+
+  async startTurn(client: string | undefined, id: string, requestMessages: ConversationMessage[], signal: AbortSignal): Promise<ConversationTurn> {
+    const scope = client ?? ANONYMOUS_CLIENT;
+    const history = (await this.#store.load(scope, id, signal)) ?? [];
+    const messages = [...history, ...requestMessages];
+    return {
+      messages,
+      commit: async (answer, commitSignal) => {
+        const stored = trimHistory(answer ? [...messages, answer] : messages, this.#store.limits.maxMessages);
+        await this.#store.save(scope, id, stored, commitSignal);
+      },
+    };
+  }
+
+  /** GET /v1/conversations/:id */
+  async get(client: string | undefined, id: string, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const messages = CONVERSATION_ID_PATTERN.test(id) ? await this.#store.load(client ?? ANONYMOUS_CLIENT, id, signal) : undefined;
+    if (!messages) throw new NotFoundError(`No conversation '${id.slice(0, 128)}'.`);
+    return { id, object: 'conversation', messages };
+  }
+
+  /** DELETE /v1/conversations/:id */
+  async delete(client: string | undefined, id: string, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const deleted = CONVERSATION_ID_PATTERN.test(id) && (await this.#store.delete(client ?? ANONYMOUS_CLIENT, id, signal));
+    if (!deleted) throw new NotFoundError(`No conversation '${id.slice(0, 128)}'.`);
+    return { id, object: 'conversation.deleted', deleted: true };
+  }
 }
 
 /** The assistant message of a JSON chat completion (its first choice). */
@@ -55,16 +74,4 @@ export function answerOf(body: Record<string, unknown>): ConversationMessage | u
   if (!message || typeof message !== 'object') return undefined;
   const { role, content, tool_calls: toolCalls } = message as Record<string, unknown>;
   return { role: typeof role === 'string' ? role : 'assistant', content: content ?? null, ...(Array.isArray(toolCalls) && toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) };
-}
-
-export async function getConversation(ref: ConversationRef, signal: AbortSignal): Promise<Record<string, unknown>> {
-  const messages = CONVERSATION_ID_PATTERN.test(ref.id) ? await ref.store.load(ref.client, ref.id, signal) : undefined;
-  if (!messages) throw new NotFoundError(`No conversation '${ref.id.slice(0, 128)}'.`);
-  return { id: ref.id, object: 'conversation', messages };
-}
-
-export async function deleteConversation(ref: ConversationRef, signal: AbortSignal): Promise<Record<string, unknown>> {
-  const deleted = CONVERSATION_ID_PATTERN.test(ref.id) && (await ref.store.delete(ref.client, ref.id, signal));
-  if (!deleted) throw new NotFoundError(`No conversation '${ref.id.slice(0, 128)}'.`);
-  return { id: ref.id, object: 'conversation.deleted', deleted: true };
 }

@@ -3,7 +3,7 @@
  * choice joined, and its tool-call deltas merged by index (ids and names arrive once, arguments
  * in pieces).
  */
-import type { ConversationMessage } from './trim-history.ts';
+import type { ConversationMessage } from '../../capabilities/conversations/conversation-store.ts';
 
 interface ToolCallDelta {
   index?: number;

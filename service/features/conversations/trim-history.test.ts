@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { trimHistory, type ConversationMessage } from './trim-history.ts';
+import type { ConversationMessage } from '../../capabilities/conversations/conversation-store.ts';
+import { trimHistory } from './trim-history.ts';
 
 const user = (n: number): ConversationMessage => ({ role: 'user', content: `u${n}` });
 const assistant = (n: number): ConversationMessage => ({ role: 'assistant', content: `a${n}` });

@@ -4,9 +4,7 @@
  * exchange: `tool` replies whose assistant `tool_calls` message fell off are dropped with it, so
  * the provider never sees a reply to a call it cannot find.
  */
-
-/** A chat message as stored: the role is all trimming looks at. */
-export type ConversationMessage = Record<string, unknown> & { role: string };
+import type { ConversationMessage } from '../../capabilities/conversations/conversation-store.ts';
 
 const INSTRUCTION_ROLES = new Set(['system', 'developer']);
 

@@ -4,18 +4,22 @@
  * the same items make one upstream call; if that call fails and every missing item has an entry
  * still within its grace period, the answer is built from those (`STALE`).
  */
+import type { CacheEntry } from '../../capabilities/cache/cache.ts';
 import type { LlmGateway } from '../../deps/llm/llm-gateway.ts';
-import type { CacheEntry, CacheMode, CacheStatus } from '../../deps/cache/cache.ts';
-import { cacheKey } from '../cache/cache-key.ts';
-import type { CachedCalls } from '../cache/cached-calls.ts';
 import { withDetachedDeadline } from '../../resilience/deadline.ts';
+import { cacheKey } from '../cache/cache-key.ts';
+import type { CachedCalls, CacheMode, CacheStatus } from '../cache/cached-calls.ts';
 import { parseRequest } from '../validate.ts';
 import { createEmbeddings, listOfInputs, type EmbeddingsOptions } from './create-embeddings.ts';
 import { embeddingsRequestSchema } from './embeddings-request.ts';
 
-export interface EmbeddingsCache {
-  calls: CachedCalls;
-  mode: CacheMode;
+/** What embeddings run on, wired once at start-up. */
+export interface EmbeddingsDeps {
+  llm: LlmGateway;
+  /** How many inputs go in one upstream call, and how many calls run at once. */
+  batching: EmbeddingsOptions;
+  /** Unset: nothing is cached. */
+  cache?: CachedCalls;
 }
 
 interface UpstreamAnswer {
@@ -24,12 +28,13 @@ interface UpstreamAnswer {
 }
 
 export async function createCachedEmbeddings(
-  llm: LlmGateway,
+  deps: EmbeddingsDeps,
   body: unknown,
   signal: AbortSignal,
-  options: EmbeddingsOptions,
-  cache: EmbeddingsCache | undefined,
+  cacheMode: CacheMode,
 ): Promise<{ body: Record<string, unknown>; cacheStatus?: CacheStatus }> {
+  const { llm, batching: options } = deps;
+  const cache = deps.cache && { calls: deps.cache, mode: cacheMode };
   if (!cache || cache.mode === 'bypass' || !cache.calls.enabled) {
     if (cache?.mode === 'bypass') cache.calls.record('bypass');
     return { body: await createEmbeddings(llm, body, signal, options) };

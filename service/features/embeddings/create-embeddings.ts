@@ -1,6 +1,8 @@
 /**
- * Embeddings for one input or many. Large inputs are split into batches (seed 002: 20 per call,
- * 3 calls in flight), each a separate call under the LLM's policies; the answer keeps the input
+ * Embeddings for one input or many. Large inputs are split into batches (LLM_EMBEDDING_BATCH_SIZE
+ * inputs a call, LLM_EMBEDDING_CONCURRENCY calls in flight: providers cap inputs per call, and a
+ * few calls at once keep one request from taking the whole bulkhead), each a separate call under
+ * the LLM's policies; the answer keeps the input
  * order, numbers `index` across batches and sums `usage`. A batch that still fails after its
  * retries fails the request and cancels the batches still running.
  */
@@ -11,7 +13,9 @@ import { parseRequest } from '../validate.ts';
 import { embeddingsRequestSchema, type EmbeddingsRequest } from './embeddings-request.ts';
 
 export interface EmbeddingsOptions {
+  /** Inputs per upstream call. */
   batchSize: number;
+  /** Upstream calls in flight per request. */
   concurrency: number;
 }
 

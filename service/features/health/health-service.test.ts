@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import { HealthService, type HealthCheck } from './health-service.ts';
+import type { HealthCheck } from '../../capabilities/health/health-check.ts';
+import { HealthService } from './health-service.ts';
 
 const hanging: HealthCheck['check'] = () => new Promise(() => {});
 

@@ -4,28 +4,13 @@
  * replica degraded, not unready, or a load balancer would turn fast 503s into connection errors).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { CheckDetails, CheckStatus, HealthCheck } from '../../capabilities/health/health-check.ts';
 import { raceSignal } from '../../resilience/race-signal.ts';
 
 /** The event-loop monitor samples this often; its samples include this interval, which we subtract. */
 const EVENT_LOOP_SAMPLE_MS = 10;
 
 export type Phase = 'starting' | 'serving' | 'draining';
-export type CheckStatus = 'ok' | 'degraded' | 'down';
-
-export interface HealthCheck {
-  /** The dependency or prerequisite name, e.g. `llm`, `postgres`, `redis`. */
-  name: string;
-  /** `prerequisite`: the replica cannot serve without it, so it gates readiness. `dependency`: reported only. */
-  kind: 'prerequisite' | 'dependency';
-  /** Resolves with details, or rejects when unhealthy; must honour the signal. */
-  check(signal: AbortSignal): Promise<CheckDetails | void>;
-}
-
-export interface CheckDetails {
-  /** `degraded` for a dependency that answers but is impaired (e.g. a breaker open). */
-  status?: CheckStatus;
-  [detail: string]: unknown;
-}
 
 export interface CheckResult extends CheckDetails {
   status: CheckStatus;

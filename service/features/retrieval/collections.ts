@@ -2,7 +2,6 @@
  * Collections: create (the catalogue row and its documents table in one transaction), list,
  * get and delete (the row and the table, with every document, in one transaction).
  */
-import { deleteCollection as deleteCollectionRow, insertCollection, listCollections as listCollectionRows } from '../../deps/postgres/collections-store.ts';
 import { LeveeError } from '../../errors.ts';
 import { collectionNotFound, requireCollection, type RetrievalDeps } from './retrieval-deps.ts';
 import { collectionObject, pageObject } from './retrieval-objects.ts';
@@ -11,7 +10,7 @@ import { createCollectionSchema, DEFAULT_PAGE_LIMIT, pageQuerySchema, parseColle
 /** POST /v1/collections: 409 `collection_exists` when the name is taken. */
 export async function createCollection(deps: RetrievalDeps, body: unknown, signal: AbortSignal) {
   const request = parseRetrievalRequest(createCollectionSchema, body);
-  const row = await deps.postgres.transaction('collections', (client) => insertCollection(client, request), signal);
+  const row = await deps.store.createCollection(request, signal);
   if (!row) throw new LeveeError('collection_exists', `A collection named '${request.name}' already exists.`, { param: 'name' });
   return collectionObject(row);
 }
@@ -19,11 +18,7 @@ export async function createCollection(deps: RetrievalDeps, body: unknown, signa
 /** `query`: the URL's query parameters (`limit`, `after` = the last name of the previous page). */
 export async function listCollections(deps: RetrievalDeps, query: unknown, signal: AbortSignal) {
   const page = parseRetrievalRequest(pageQuerySchema, query);
-  const { rows, hasMore } = await deps.postgres.query(
-    'collections',
-    (client) => listCollectionRows(client, { limit: page.limit ?? DEFAULT_PAGE_LIMIT, after: page.after }),
-    signal,
-  );
+  const { rows, hasMore } = await deps.store.listCollections({ limit: page.limit ?? DEFAULT_PAGE_LIMIT, after: page.after }, signal);
   return pageObject(rows.map(collectionObject), (collection) => collection.name, hasMore);
 }
 
@@ -35,7 +30,7 @@ export async function getCollection(deps: RetrievalDeps, name: string, signal: A
 /** DELETE /v1/collections/:name: the collection and every document in it. */
 export async function deleteCollection(deps: RetrievalDeps, name: string, signal: AbortSignal) {
   parseCollectionName(name);
-  const deleted = await deps.postgres.transaction('collections', (client) => deleteCollectionRow(client, name), signal);
+  const deleted = await deps.store.deleteCollection(name, signal);
   if (!deleted) throw collectionNotFound(name);
   return { name, object: 'collection.deleted' as const, deleted: true };
 }

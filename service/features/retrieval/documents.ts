@@ -4,41 +4,20 @@
  * any step (a bad document, an embedding batch that fails after its retries, a wrong dimension,
  * the database) leaves the collection as it was.
  */
-import { addToDocumentCount, findCollection } from '../../deps/postgres/collections-store.ts';
-import { documentsTable } from '../../deps/postgres/documents-table.ts';
-import {
-  deleteDocument as deleteDocumentRow,
-  getDocument as getDocumentRow,
-  listDocuments as listDocumentRows,
-  upsertDocuments as upsertDocumentRows,
-} from '../../deps/postgres/documents-store.ts';
 import { NotFoundError } from '../../errors.ts';
 import { embedTexts } from './embed-texts.ts';
-import { collectionNotFound, notFoundIfDropped, requireCollection, type RetrievalDeps } from './retrieval-deps.ts';
+import { collectionNotFound, requireCollection, type RetrievalDeps } from './retrieval-deps.ts';
 import { documentObject, pageObject } from './retrieval-objects.ts';
 import { DEFAULT_PAGE_LIMIT, pageQuerySchema, parseCollectionName, parseDocumentId, parseRetrievalRequest, upsertDocumentsSchema } from './retrieval-requests.ts';
 
-/** POST /v1/collections/:name/documents: up to 1,000 documents, all or nothing. */
+/** POST /v1/collections/:name/documents: up to MAX_DOCUMENTS_PER_UPSERT documents, all or nothing. */
 export async function upsertDocuments(deps: RetrievalDeps, name: string, body: unknown, signal: AbortSignal) {
   parseCollectionName(name);
   const { documents } = parseRetrievalRequest(upsertDocumentsSchema, body);
   const collection = await requireCollection(deps, name, signal);
   const { vectors, usage } = await embedTexts(deps.llm, deps.embeddings, collection, documents.map((document) => document.text), signal);
   const rows = documents.map((document, index) => ({ id: document.id, text: document.text, metadata: document.metadata ?? {}, embedding: vectors[index]! }));
-
-  const written = await deps.postgres.transaction(
-    'upsert',
-    async (client) => {
-      // Held until commit: the collection cannot be deleted under this write. Found by name
-      // and checked by id, so a collection deleted and re-created meanwhile is not written to.
-      const current = await findCollection(client, name, { lock: true });
-      if (current?.id !== collection.id) return undefined;
-      const counts = await upsertDocumentRows(client, documentsTable(current), rows);
-      await addToDocumentCount(client, current.id, counts.inserted);
-      return counts;
-    },
-    signal,
-  );
+  const written = await deps.store.upsertDocuments(collection, rows, signal);
   if (!written) throw collectionNotFound(name);
   return { object: 'collection.upsert' as const, collection: name, upserted: rows.length, inserted: written.inserted, updated: written.updated, usage };
 }
@@ -47,16 +26,7 @@ export async function upsertDocuments(deps: RetrievalDeps, name: string, body: u
 export async function listDocuments(deps: RetrievalDeps, name: string, query: unknown, signal: AbortSignal) {
   parseCollectionName(name);
   const page = parseRetrievalRequest(pageQuerySchema, query);
-  const listed = await deps.postgres
-    .query(
-      'documents',
-      async (client) => {
-        const collection = await findCollection(client, name);
-        return collection && listDocumentRows(client, documentsTable(collection), { limit: page.limit ?? DEFAULT_PAGE_LIMIT, after: page.after });
-      },
-      signal,
-    )
-    .catch(notFoundIfDropped(name));
+  const listed = await deps.store.listDocuments(name, { limit: page.limit ?? DEFAULT_PAGE_LIMIT, after: page.after }, signal);
   if (!listed) throw collectionNotFound(name);
   return pageObject(listed.rows.map(documentObject), (document) => document.id, listed.hasMore);
 }
@@ -65,16 +35,7 @@ export async function listDocuments(deps: RetrievalDeps, name: string, query: un
 export async function getDocument(deps: RetrievalDeps, name: string, id: string, signal: AbortSignal) {
   parseCollectionName(name);
   parseDocumentId(id);
-  const found = await deps.postgres
-    .query(
-      'documents',
-      async (client) => {
-        const collection = await findCollection(client, name);
-        return collection && { document: await getDocumentRow(client, documentsTable(collection), id) };
-      },
-      signal,
-    )
-    .catch(notFoundIfDropped(name));
+  const found = await deps.store.getDocument(name, id, signal);
   if (!found) throw collectionNotFound(name);
   if (!found.document) throw documentNotFound(name, id);
   return documentObject(found.document);
@@ -84,17 +45,7 @@ export async function getDocument(deps: RetrievalDeps, name: string, id: string,
 export async function deleteDocument(deps: RetrievalDeps, name: string, id: string, signal: AbortSignal) {
   parseCollectionName(name);
   parseDocumentId(id);
-  const outcome = await deps.postgres.transaction(
-    'documents',
-    async (client) => {
-      const collection = await findCollection(client, name, { lock: true });
-      if (!collection) return 'no collection' as const;
-      const deleted = await deleteDocumentRow(client, documentsTable(collection), id);
-      if (deleted) await addToDocumentCount(client, collection.id, -1);
-      return deleted ? ('deleted' as const) : ('no document' as const);
-    },
-    signal,
-  );
+  const outcome = await deps.store.deleteDocument(name, id, signal);
   if (outcome === 'no collection') throw collectionNotFound(name);
   if (outcome === 'no document') throw documentNotFound(name, id);
   return { id, object: 'collection.document.deleted' as const, deleted: true };

@@ -1,6 +1,6 @@
 /**
- * Texts to vectors for a collection, through the resilient LLM path (batches of 20, 3 in flight,
- * each under the LLM's policies; one failed batch fails the call and cancels the rest). Every
+ * Texts to vectors for a collection, through the resilient LLM path (batched like /v1/embeddings,
+ * each batch under the LLM's policies; one failed batch fails the call and cancels the rest). Every
  * vector must have the collection's dimension: a model that answers otherwise fails the whole
  * call with 422 `dimension_mismatch` before anything is written.
  */

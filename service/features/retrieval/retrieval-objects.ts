@@ -1,6 +1,5 @@
 /** The JSON objects the retrieval API answers with, OpenAI-style (`object`, unix-second times). */
-import type { CollectionRow } from '../../deps/postgres/collections-store.ts';
-import type { DocumentRow, SearchHit } from '../../deps/postgres/documents-store.ts';
+import type { CollectionRow, DocumentRow, SearchHit } from '../../capabilities/vector-store/vector-store.ts';
 
 export function unixSeconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);

@@ -4,7 +4,7 @@
  * at fault, in OpenAI's `documents[3].text` notation.
  */
 import { z } from 'zod';
-import { MAX_HALFVEC_DIMENSION } from '../../deps/postgres/documents-table.ts';
+import { MAX_COLLECTION_DIMENSION } from '../../capabilities/vector-store/vector-store.ts';
 import { formatParam, InvalidRequestError } from '../../errors.ts';
 
 /** Collection names: what the catalogue's CHECK constraint allows. */
@@ -66,8 +66,8 @@ export const createCollectionSchema = z.strictObject({
   /** The embedding model every document and query of the collection is embedded with. */
   model: storable(z.string().min(1, { error: 'must not be empty' }).max(256)),
   /** The model's vector size; fixed for the collection's life. */
-  dimension: z.int({ error: `must be an integer from 1 to ${MAX_HALFVEC_DIMENSION}` }).min(1).max(MAX_HALFVEC_DIMENSION, {
-    error: `must be at most ${MAX_HALFVEC_DIMENSION} (pgvector's HNSW limit)`,
+  dimension: z.int({ error: `must be an integer from 1 to ${MAX_COLLECTION_DIMENSION}` }).min(1).max(MAX_COLLECTION_DIMENSION, {
+    error: `must be at most ${MAX_COLLECTION_DIMENSION} (pgvector's HNSW limit)`,
   }),
 });
 

@@ -7,15 +7,12 @@
  * write makes earlier results unreachable) and the whole request. When the store cannot be
  * reached, the collection last seen here keys the lookup of an entry still within its grace.
  */
-import type { CollectionRow } from '../../deps/postgres/collections-store.ts';
-import { documentsTable } from '../../deps/postgres/documents-table.ts';
-import { searchDocuments } from '../../deps/postgres/documents-store.ts';
+import type { CollectionRow } from '../../capabilities/vector-store/vector-store.ts';
 import { NotFoundError } from '../../errors.ts';
-import type { CacheMode, CacheStatus } from '../../deps/cache/cache.ts';
 import { cacheKey } from '../cache/cache-key.ts';
-import type { CachedCalls } from '../cache/cached-calls.ts';
+import type { CachedCalls, CacheMode, CacheStatus } from '../cache/cached-calls.ts';
 import { embedTexts } from './embed-texts.ts';
-import { notFoundIfDropped, requireCollection, type RetrievalDeps } from './retrieval-deps.ts';
+import { collectionNotFound, requireCollection, type RetrievalDeps } from './retrieval-deps.ts';
 import { hitObject } from './retrieval-objects.ts';
 import { DEFAULT_TOP_K, parseCollectionName, parseRetrievalRequest, searchSchema, type Metadata, type SearchRequest } from './retrieval-requests.ts';
 
@@ -25,7 +22,7 @@ interface PlannedQuery {
   filter: Metadata | undefined;
 }
 
-export interface SearchCache {
+interface SearchCache {
   calls: CachedCalls;
   mode: CacheMode;
 }
@@ -35,8 +32,9 @@ const lastSeen = new Map<string, CollectionRow>();
 const LAST_SEEN_MAX = 1_000;
 
 /** POST /v1/collections/:name/search: a list of hits for `query`, or one list per item of `queries`. */
-export async function search(deps: RetrievalDeps, name: string, body: unknown, signal: AbortSignal, cache?: SearchCache): Promise<{ body: SearchAnswer; cacheStatus?: CacheStatus }> {
+export async function search(deps: RetrievalDeps, name: string, body: unknown, signal: AbortSignal, cacheMode: CacheMode): Promise<{ body: SearchAnswer; cacheStatus?: CacheStatus }> {
   parseCollectionName(name);
+  const cache: SearchCache | undefined = deps.searchCache && { calls: deps.searchCache, mode: cacheMode };
   const request = parseRetrievalRequest(searchSchema, body);
   const useCache = cache !== undefined && cache.mode !== 'bypass' && cache.calls.enabled;
   if (cache?.mode === 'bypass') cache.calls.record('bypass');
@@ -74,14 +72,8 @@ async function runSearch(deps: RetrievalDeps, collection: CollectionRow, request
   const queries = planQueries(request);
   const { name } = collection;
   const { vectors, usage } = await embedTexts(deps.llm, deps.embeddings, collection, queries.map((query) => query.text), signal);
-  const table = documentsTable(collection);
-  const results = await deps.postgres
-    .transaction(
-      'search',
-      (client) => searchDocuments(client, table, queries.map((query, index) => ({ embedding: vectors[index]!, topK: query.topK, filter: query.filter }))),
-      signal,
-    )
-    .catch(notFoundIfDropped(name));
+  const results = await deps.store.search(collection, queries.map((query, index) => ({ embedding: vectors[index]!, topK: query.topK, filter: query.filter })), signal);
+  if (!results) throw collectionNotFound(name);
 
   if (request.queries === undefined) return { object: 'list' as const, data: (results[0] ?? []).map(hitObject), usage } as const;
   return { object: 'list' as const, data: results.map((hits, index) => ({ index, results: hits.map(hitObject) })), usage } as const;

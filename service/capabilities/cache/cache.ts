@@ -1,18 +1,13 @@
 /**
- * The cache contract every cached feature uses (embeddings per item, search results, chat
- * completions). Implemented by `TieredCache` (an in-process LRU in front of Redis through keyv);
- * features only see this interface and `cachedCall`.
+ * The cache capability: the contract every cached feature uses (embeddings per item, search
+ * results, chat completions). Implemented by `TieredCache` (tiered-cache.ts: the in-process LRU
+ * tier, memory-tier.ts, in front of the shared Redis tier, redis-tier.ts, when there is one);
+ * features see only this interface, through `CachedCalls`.
  */
 
 /** The caches Levee keeps: a bounded label. */
 export const CACHE_NAMES = ['embeddings', 'search', 'chat'] as const;
 export type CacheName = (typeof CACHE_NAMES)[number];
-
-/** How a cacheable response was served, sent as `X-Cache`. */
-export type CacheStatus = 'HIT' | 'MISS' | 'STALE';
-
-/** What the client asked of the cache (`Cache-Control`): `refresh` for no-cache, `bypass` for no-store. */
-export type CacheMode = 'normal' | 'refresh' | 'bypass';
 
 /** A stored value with its clock: fresh until `freshUntil`, then servable as STALE until `staleUntil`. */
 export interface CacheEntry<T> {
@@ -34,4 +29,13 @@ export interface Cache {
   set<T>(key: string, value: T): Promise<void>;
   /** Never throws. */
   delete(key: string): Promise<void>;
+  /** What the in-process tier holds now, and which tiers there are. */
+  stats(): TierStats;
+}
+
+export interface TierStats {
+  entries: number;
+  bytes: number;
+  evictions: number;
+  tiers: Array<'memory' | 'redis'>;
 }

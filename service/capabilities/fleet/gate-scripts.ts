@@ -2,7 +2,7 @@
  * The shared "rate-limited until" of a dependency: one key holding the latest time any replica
  * was told to wait until, expiring then. KEYS[1] the gate hash {until, status}.
  */
-import { LuaScript } from './lua-script.ts';
+import { LuaScript } from '../../deps/redis/lua-script.ts';
 
 /** Moves the time later only, and publishes it. ARGV: until, status, channel, dependency, origin. */
 export const CLOSE_GATE = new LuaScript(`

@@ -8,7 +8,7 @@
  * Every script returns {state, opened_at, version}.
  */
 import type { SharedBreakerState } from '../../resilience/breaker-fleet.ts';
-import { LuaScript } from './lua-script.ts';
+import { LuaScript } from '../../deps/redis/lua-script.ts';
 
 /** Shared Lua helpers, prepended to each script. */
 const PRELUDE = `

@@ -12,7 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { LocalQuotaStore } from '../../resilience/local-quota-store.ts';
 import type { Admission, LeaseGrant, QuotaLease, QuotaLimits, QuotaSnapshot, QuotaStore } from '../../resilience/outgoing-quota.ts';
 import { ACQUIRE_LEASE, ADMIT, DEBIT_TOKENS, PEEK, RENEW_LEASES, parseAdmission } from './quota-scripts.ts';
-import type { RedisCommand, RedisDependency } from './redis-dependency.ts';
+import type { RedisCommand, RedisDependency } from '../../deps/redis/redis-dependency.ts';
+import { SHARED_FEATURE } from '../shared-features.ts';
 
 export interface RedisQuotaStoreOptions {
   redis: RedisDependency;
@@ -122,6 +123,6 @@ export class RedisQuotaStore implements QuotaStore {
 
   /** One Redis operation for the quotas feature; undefined means "use local state". Background work passes no signal. */
   #run<T>(command: RedisCommand<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
-    return this.#redis.attempt('quotas', 'quota', command, signal);
+    return this.#redis.attempt(SHARED_FEATURE.quotas, 'quota', command, signal);
   }
 }

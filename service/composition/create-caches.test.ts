@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { Router } from '@koa/router';
 import Koa from 'koa';
-import { cacheHealthRoutes } from '../../edge/routes/cache-health.ts';
-import type { LeveeState } from '../../edge/state.ts';
-import { createLogger } from '../../telemetry/logger.ts';
-import { createMetrics } from '../../telemetry/metrics.ts';
+import { cacheHealthRoutes } from '../edge/routes/cache-health.ts';
+import type { LeveeState } from '../edge/state.ts';
+import { createLogger } from '../telemetry/logger.ts';
+import { createMetrics } from '../telemetry/metrics.ts';
 import { createCaches } from './create-caches.ts';
 
 const config = { memory: { maxEntries: 100, maxBytes: 100_000 }, ttlMs: { embeddings: 1_000, search: 1_000, chat: 0 }, graceMs: 500 };

@@ -5,20 +5,9 @@
  * are the documents tables' names, from the numeric id (documents-table.ts).
  */
 import pg from 'pg';
-import type { PostgresClient } from './client.ts';
+import type { PostgresClient } from '../../deps/postgres/client.ts';
 import { createDocumentsTableSql, documentsTable } from './documents-table.ts';
-
-export interface CollectionRow {
-  /** bigint, as text. */
-  id: string;
-  name: string;
-  model: string;
-  dimension: number;
-  documentCount: number;
-  /** Bumped by every write to its documents: cached search results carry it in their key. */
-  version: number;
-  createdAt: Date;
-}
+import type { CollectionRow, NewCollection, Page, PageRequest } from './vector-store.ts';
 
 interface RawCollection {
   id: string;
@@ -40,7 +29,7 @@ function toRow(raw: RawCollection): CollectionRow {
  * Adds a collection and creates its table; undefined when the name is taken (also by a
  * concurrent create, which ON CONFLICT waits for). Run inside a transaction.
  */
-export async function insertCollection(client: PostgresClient, collection: { name: string; model: string; dimension: number }): Promise<CollectionRow | undefined> {
+export async function insertCollection(client: PostgresClient, collection: NewCollection): Promise<CollectionRow | undefined> {
   const { rows } = await client.query<RawCollection>(
     `INSERT INTO levee_collections (name, model, dimension) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING ${COLUMNS}`,
     [collection.name, collection.model, collection.dimension],
@@ -62,7 +51,7 @@ export async function findCollection(client: PostgresClient, name: string, optio
 }
 
 /** One page of collections by name (bytewise), after the cursor; `hasMore` when more follow. */
-export async function listCollections(client: PostgresClient, page: { limit: number; after: string | undefined }): Promise<{ rows: CollectionRow[]; hasMore: boolean }> {
+export async function listCollections(client: PostgresClient, page: PageRequest): Promise<Page<CollectionRow>> {
   const { rows } = await client.query<RawCollection>(
     `SELECT ${COLUMNS} FROM levee_collections WHERE $1::text IS NULL OR name COLLATE "C" > $1 ORDER BY name COLLATE "C" LIMIT $2`,
     [page.after ?? null, page.limit + 1],

@@ -7,7 +7,7 @@
  * a sorted set of concurrency leases scored by expiry (ms). Limits are passed by the caller;
  * 0 means that dimension is unlimited and its key is not touched.
  */
-import { LuaScript } from './lua-script.ts';
+import { LuaScript } from '../../deps/redis/lua-script.ts';
 
 /** Shared Lua helpers, the same token-bucket arithmetic as resilience/token-bucket.ts. */
 const PRELUDE = `

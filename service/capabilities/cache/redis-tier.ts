@@ -7,8 +7,9 @@
  * it cannot take ours), it calls `connect()` itself and adds its own listeners, and its commands
  * cannot carry the attempt's abort signal. Two plain commands through our policies are simpler.
  */
+import type { RedisDependency } from '../../deps/redis/redis-dependency.ts';
+import { SHARED_FEATURE } from '../shared-features.ts';
 import type { CacheEntry, CacheName } from './cache.ts';
-import type { RedisDependency } from '../redis/redis-dependency.ts';
 
 /** A read the tier could not answer (Redis failed or was skipped), apart from a plain miss. */
 export const TIER_FAILED = Symbol('tier failed');
@@ -23,7 +24,7 @@ export class RedisTier {
   }
 
   async get<T>(key: string): Promise<CacheEntry<T> | undefined | typeof TIER_FAILED> {
-    const raw = await this.#redis.attempt('caches', 'cache', (client, signal) => client.withAbortSignal(signal).get(this.#prefix + key));
+    const raw = await this.#redis.attempt(SHARED_FEATURE.caches, 'cache', (client, signal) => client.withAbortSignal(signal).get(this.#prefix + key));
     if (raw === undefined) return TIER_FAILED;
     if (raw === null) return undefined;
     try {
@@ -38,12 +39,12 @@ export class RedisTier {
     const ttlMs = Math.ceil(entry.staleUntil - Date.now());
     if (ttlMs <= 0) return true;
     const payload = JSON.stringify(entry);
-    const reply = await this.#redis.attempt('caches', 'cache', (client, signal) => client.withAbortSignal(signal).set(this.#prefix + key, payload, { PX: ttlMs }));
+    const reply = await this.#redis.attempt(SHARED_FEATURE.caches, 'cache', (client, signal) => client.withAbortSignal(signal).set(this.#prefix + key, payload, { PX: ttlMs }));
     return reply !== undefined;
   }
 
   async delete(key: string): Promise<boolean> {
-    const reply = await this.#redis.attempt('caches', 'cache', (client, signal) => client.withAbortSignal(signal).del(this.#prefix + key));
+    const reply = await this.#redis.attempt(SHARED_FEATURE.caches, 'cache', (client, signal) => client.withAbortSignal(signal).del(this.#prefix + key));
     return reply !== undefined;
   }
 }

@@ -4,9 +4,9 @@
  * the memory tier working and is counted in `levee_cache_tier_errors_total{tier="redis"}`; no
  * method ever throws.
  */
-import type { Cache, CacheEntry, CacheName } from './cache.ts';
+import type { RedisDependency } from '../../deps/redis/redis-dependency.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
-import type { RedisDependency } from '../redis/redis-dependency.ts';
+import type { Cache, CacheEntry, CacheName, TierStats } from './cache.ts';
 import { MemoryTier } from './memory-tier.ts';
 import { RedisTier, TIER_FAILED } from './redis-tier.ts';
 
@@ -20,13 +20,6 @@ export interface TieredCacheOptions {
   /** The shared tier; memory only when absent. */
   redis?: RedisDependency;
   metrics: Metrics;
-}
-
-export interface TierStats {
-  entries: number;
-  bytes: number;
-  evictions: number;
-  tiers: Array<'memory' | 'redis'>;
 }
 
 export class TieredCache implements Cache {

@@ -1,7 +1,7 @@
 /** The in-memory side of the limits (the Redis side runs against a real redis-server in test/rate-limits.test.ts). */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import { createInboundRateLimits, ScopeRateLimit } from './rate-limits.ts';
+import { createInboundRateLimits, ScopeRateLimit } from './scope-rate-limit.ts';
 
 describe('ScopeRateLimit without Redis', () => {
   beforeEach(() => mock.timers.enable({ apis: ['Date', 'setTimeout'] }));

@@ -4,10 +4,10 @@
  * through, a cheap GET /models straight to the provider (a probe, outside the policies, so it
  * neither trips nor heals the breaker). Never a readiness gate.
  */
-import type { HealthCheck } from '../../features/health/health-service.ts';
+import type { LlmClient } from '../../deps/llm/client.ts';
+import type { LlmOperation } from '../../deps/llm/policies.ts';
 import type { DependencyPolicies } from '../../resilience/dependency-policies.ts';
-import type { LlmClient } from './client.ts';
-import type { LlmOperation } from './policies.ts';
+import type { HealthCheck } from './health-check.ts';
 
 export function llmHealthCheck(client: LlmClient, policies: DependencyPolicies<LlmOperation>, upstream: string): HealthCheck {
   return {

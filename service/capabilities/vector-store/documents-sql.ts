@@ -2,41 +2,9 @@
  * A collection's documents: upsert, page, get, delete and nearest-neighbour search, all on the
  * table documents-table.ts names. Statements are parameterised; vectors travel as pgvector text.
  */
-import type { PostgresClient } from './client.ts';
+import type { PostgresClient } from '../../deps/postgres/client.ts';
 import { vectorLiteral, type DocumentsTable } from './documents-table.ts';
-
-export type MetadataValue = string | number | boolean | null;
-export type Metadata = Record<string, MetadataValue>;
-
-export interface DocumentInput {
-  id: string;
-  text: string;
-  metadata: Metadata;
-  embedding: readonly number[];
-}
-
-export interface DocumentRow {
-  id: string;
-  text: string;
-  metadata: Metadata;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export interface VectorQuery {
-  embedding: readonly number[];
-  topK: number;
-  /** Equality on top-level metadata keys (`metadata @> filter`); undefined or empty: none. */
-  filter: Metadata | undefined;
-}
-
-export interface SearchHit {
-  id: string;
-  /** Cosine similarity, 1 - cosine distance: 1 is the same direction. */
-  score: number;
-  text: string;
-  metadata: Metadata;
-}
+import type { DocumentInput, DocumentRow, Metadata, Page, PageRequest, SearchHit, VectorQuery } from './vector-store.ts';
 
 interface RawDocument {
   id: string;
@@ -81,7 +49,7 @@ export async function upsertDocuments(client: PostgresClient, table: DocumentsTa
 }
 
 /** One page of documents by id (bytewise), after the cursor; `hasMore` when more follow. */
-export async function listDocuments(client: PostgresClient, table: DocumentsTable, page: { limit: number; after: string | undefined }): Promise<{ rows: DocumentRow[]; hasMore: boolean }> {
+export async function listDocuments(client: PostgresClient, table: DocumentsTable, page: PageRequest): Promise<Page<DocumentRow>> {
   const { rows } = await client.query<RawDocument>(
     `SELECT id, text, metadata, created_at, updated_at FROM ${table.name} WHERE $1::text IS NULL OR id > $1 ORDER BY id LIMIT $2`,
     [page.after ?? null, page.limit + 1],

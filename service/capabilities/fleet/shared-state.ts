@@ -11,7 +11,8 @@ import type { RateLimitGate } from '../../resilience/rate-limit-gate.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import { parseSharedState } from './breaker-scripts.ts';
 import { CLOSE_GATE } from './gate-scripts.ts';
-import type { RedisDependency } from './redis-dependency.ts';
+import type { RedisDependency } from '../../deps/redis/redis-dependency.ts';
+import { SHARED_FEATURE } from '../shared-features.ts';
 import { SharedBreakerLink } from './shared-breaker-link.ts';
 
 interface SharedGate {
@@ -67,7 +68,7 @@ export class SharedState {
     policies.gate.onClose(({ until, status, source }) => {
       if (source !== 'local') return;
       const args = [until, status, this.channel, dependency, this.replicaId];
-      void this.#redis.attempt('circuit_breakers', 'breakers', (client, signal) => CLOSE_GATE.run(client, signal, [shared.key], args));
+      void this.#redis.attempt(SHARED_FEATURE.circuitBreakers, 'breakers', (client, signal) => CLOSE_GATE.run(client, signal, [shared.key], args));
     });
   }
 
@@ -86,7 +87,7 @@ export class SharedState {
     const now = Date.now();
     // A replica missing three syncs in a row is gone.
     const staleBefore = now - 3 * this.#redis.config.syncIntervalMs - 1_000;
-    const replies = await this.#redis.attempt('circuit_breakers', 'sync', (client, signal) => {
+    const replies = await this.#redis.attempt(SHARED_FEATURE.circuitBreakers, 'sync', (client, signal) => {
       const batch = client.withAbortSignal(signal).multi();
       for (const link of breakers) batch.hmGet(link.keys[0], ['state', 'opened_at', 'version']);
       for (const { key } of gates) batch.hmGet(key, ['until', 'status']);

@@ -5,11 +5,10 @@
  * an HNSW index on `vector`) and `halfvec(n)` from 2,001 to 4,000 (the limit on `halfvec`),
  * each with the matching cosine operator class.
  */
+import { MAX_COLLECTION_DIMENSION } from './vector-store.ts';
 
 /** The largest dimension stored as `vector(n)` with an HNSW index. */
-export const MAX_VECTOR_DIMENSION = 2_000;
-/** The largest dimension a collection may have (`halfvec(n)` with an HNSW index). */
-export const MAX_HALFVEC_DIMENSION = 4_000;
+const MAX_VECTOR_DIMENSION = 2_000;
 
 export interface DocumentsTable {
   /** A safe SQL identifier: `levee_documents_<id>`. */
@@ -24,7 +23,7 @@ export function documentsTable(collection: { id: string; dimension: number }): D
   // bigint identity values: digits only, so the name is an identifier without quoting.
   if (!/^[1-9][0-9]{0,18}$/.test(collection.id)) throw new TypeError(`not a collection id: ${JSON.stringify(collection.id)}`);
   const { dimension } = collection;
-  if (!Number.isInteger(dimension) || dimension < 1 || dimension > MAX_HALFVEC_DIMENSION) throw new TypeError(`not a collection dimension: ${dimension}`);
+  if (!Number.isInteger(dimension) || dimension < 1 || dimension > MAX_COLLECTION_DIMENSION) throw new TypeError(`not a collection dimension: ${dimension}`);
   return { name: `levee_documents_${collection.id}`, vectorType: dimension <= MAX_VECTOR_DIMENSION ? 'vector' : 'halfvec', dimension };
 }
 

@@ -8,7 +8,8 @@ import type { BreakerFleetLink, ProbeOutcome, ProbeSlot, SharedBreakerState } fr
 import type { CircuitBreaker } from '../../resilience/circuit-breaker.ts';
 import type { PolicySheet } from '../../resilience/dependency-policies.ts';
 import { ACQUIRE_PROBE, ANNOUNCE, COUNT_OUTCOMES, RENEW_PROBE, SETTLE_PROBE, parseSharedState } from './breaker-scripts.ts';
-import type { RedisCommand, RedisDependency } from './redis-dependency.ts';
+import type { RedisCommand, RedisDependency } from '../../deps/redis/redis-dependency.ts';
+import { SHARED_FEATURE } from '../shared-features.ts';
 
 /** The probe slot expires this long after its last renewal. */
 const PROBE_SLOT_TTL_MS = 5_000;
@@ -145,6 +146,6 @@ export class SharedBreakerLink implements BreakerFleetLink {
   }
 
   #run<T>(command: RedisCommand<T>): Promise<T | undefined> {
-    return this.#options.redis.attempt('circuit_breakers', 'breakers', command);
+    return this.#options.redis.attempt(SHARED_FEATURE.circuitBreakers, 'breakers', command);
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Inbound rate limits, one per scope (client key name, client IP), each a fixed 60-second window
- * that starts at the identity's first request (rate-limiter-flexible's counter with a TTL).
+ * The rate-limit capability's implementation: one counter per scope (client key name, client IP),
+ * each a fixed window of RATE_LIMIT_WINDOW_SECONDS that starts at the identity's first request
+ * (rate-limiter-flexible's counter with a TTL).
  *
  * With Redis the count is shared by every replica (`<prefix>ratelimit:<scope>:<identity>`). The
  * Redis limiter runs inside `redis.attempt`, so a slow or dead Redis trips Redis's own timeout and
@@ -13,26 +14,10 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import type { RateLimitConfig } from '../../config/shared-state.ts';
 import type { RedisClient } from '../../deps/redis/client.ts';
 import type { RedisDependency } from '../../deps/redis/redis-dependency.ts';
+import { SHARED_FEATURE } from '../shared-features.ts';
+import { RATE_LIMIT_WINDOW_SECONDS, type InboundRateLimits, type RateLimit, type RateLimitDecision, type RateLimitScope } from './rate-limit.ts';
 
-export type RateLimitScope = 'key' | 'ip';
-
-/** Every window lasts this long. */
-export const RATE_LIMIT_WINDOW_SECONDS = 60;
-
-export interface RateLimitDecision {
-  scope: RateLimitScope;
-  allowed: boolean;
-  /** Requests allowed in the window (the local share while Redis is unavailable). */
-  limit: number;
-  /** Requests left in the window after this one. */
-  remaining: number;
-  /** Milliseconds until the window ends and the count starts again. */
-  resetMs: number;
-  /** Whether the count came from Redis (the fleet's) or from this replica alone. */
-  shared: boolean;
-}
-
-export interface ScopeRateLimitOptions {
+interface ScopeRateLimitOptions {
   scope: RateLimitScope;
   /** Requests per identity per minute; 0 turns the limit off. */
   perMinute: number;
@@ -42,7 +27,7 @@ export interface ScopeRateLimitOptions {
   localShare?: () => number;
 }
 
-export class ScopeRateLimit {
+export class ScopeRateLimit implements RateLimit {
   readonly scope: RateLimitScope;
   readonly perMinute: number;
   readonly #redis: RedisDependency | undefined;
@@ -65,7 +50,7 @@ export class ScopeRateLimit {
 
   /** Counts one request by `identity` and says whether it is within the limit. */
   async consume(identity: string, signal?: AbortSignal): Promise<RateLimitDecision> {
-    const shared = this.#redis ? await this.#redis.attempt('rate_limits', 'rate_limit', (client, attemptSignal) => this.#consumeShared(client, attemptSignal, identity), signal) : undefined;
+    const shared = this.#redis ? await this.#redis.attempt(SHARED_FEATURE.rateLimits, 'rate_limit', (client, attemptSignal) => this.#consumeShared(client, attemptSignal, identity), signal) : undefined;
     if (shared) return this.#decision(shared, this.perMinute, true);
     return this.#decision(await this.#consumeLocal(identity), this.#local.points, false);
   }
@@ -101,11 +86,6 @@ export class ScopeRateLimit {
 }
 
 /** The per-key and per-IP limits, built once at start-up and shared by every request. */
-export interface InboundRateLimits {
-  key: ScopeRateLimit;
-  ip: ScopeRateLimit;
-}
-
 export function createInboundRateLimits(
   config: RateLimitConfig,
   options: { redis?: RedisDependency | undefined; localShare?: () => number } = {},
