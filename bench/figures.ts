@@ -2,7 +2,7 @@
 import type { LatencyPercentiles, RunFigures } from './results.ts';
 
 /** Nearest-rank percentile of ascending `sorted` (0 when empty). */
-export function percentile(sorted: ArrayLike<number>, p: number): number {
+function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return 0;
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
   return sorted[rank - 1]!;

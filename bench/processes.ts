@@ -29,7 +29,7 @@ export interface ServiceProcess {
 const running = new Set<ChildProcess>();
 
 /** Kills every process group still running, synchronously (safe in an 'exit' handler). */
-export function killAll(): void {
+function killAll(): void {
   for (const child of running) {
     try {
       if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');

@@ -16,7 +16,7 @@ const CLOCK_TICKS_PER_SECOND = (() => {
 })();
 
 /** CPU ticks (user + system) the process has used so far. */
-export function cpuTicks(pid: number): number {
+function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

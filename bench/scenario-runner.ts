@@ -80,7 +80,7 @@ export async function measure(context: BenchContext, spec: MeasureSpec): Promise
   return result;
 }
 
-export function describe(figures: RunFigures): string {
+function describe(figures: RunFigures): string {
   const { latencyMs: latency } = figures;
   return (
     `${figures.throughput.toFixed(1)}/s p50 ${latency.p50.toFixed(2)} p95 ${latency.p95.toFixed(2)} ` +

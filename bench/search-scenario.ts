@@ -16,7 +16,7 @@ export const SEARCH_MODEL = 'bench-embedding-64';
 const COLLECTION = 'bench_search';
 
 /** Creates the collection and upserts the documents in batches; returns the seconds it took. */
-export async function loadDocuments(context: BenchContext, target: Target): Promise<number> {
+async function loadDocuments(context: BenchContext, target: Target): Promise<number> {
   const { searchDocuments: total, searchBatchSize: batchSize, searchDimension: dimension } = context.settings;
   // An upsert of 1,000 may take many seconds: no client-side timeouts beyond Levee's own.
   const pool = new Pool(target.process.origin, { connections: 1, headersTimeout: 0, bodyTimeout: 0 });

@@ -29,7 +29,7 @@ export interface MessageLike {
 }
 
 /** The text of a message's content: a string, or the text parts of a content-part array. */
-export function messageText(content: unknown): string {
+function messageText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
   let text = '';

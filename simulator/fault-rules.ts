@@ -11,11 +11,11 @@ const MAX_MS = 3_600_000;
 const milliseconds = z.number().min(0).max(MAX_MS);
 
 /** The routes a rule can target; `*` matches every /v1 request, known route or not. */
-export const ROUTES = ['chat', 'embeddings', 'models'] as const;
+const ROUTES = ['chat', 'embeddings', 'models'] as const;
 export type Route = (typeof ROUTES)[number];
 
 /** The statuses an error fault may answer with: the ones real providers send. */
-export const ERROR_STATUSES = [400, 401, 403, 404, 408, 409, 422, 429, 500, 502, 503, 504] as const;
+const ERROR_STATUSES = [400, 401, 403, 404, 408, 409, 422, 429, 500, 502, 503, 504] as const;
 
 const latencyDistribution = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('fixed'), ms: milliseconds }),
@@ -70,17 +70,14 @@ export const faultRuleSchema = z.strictObject({
   fault,
 });
 
-/** The body of PUT /_sim/faults. */
-export const faultRuleListSchema = z.strictObject({ rules: z.array(faultRuleSchema).max(1000) });
-
 /** A rule as callers write it (defaults optional). */
 export type FaultRuleInput = z.input<typeof faultRuleSchema>;
 /** A validated rule with defaults filled in. */
 export type FaultRule = z.output<typeof faultRuleSchema>;
-export type Fault = FaultRule['fault'];
-export type FaultType = Fault['type'];
+type Fault = FaultRule['fault'];
+type FaultType = Fault['type'];
 export type ErrorFault = Extract<Fault, { type: 'error' }>;
-export type LatencyFault = Extract<Fault, { type: 'latency' }>;
+type LatencyFault = Extract<Fault, { type: 'latency' }>;
 export type SlowStreamFault = Extract<Fault, { type: 'slow-stream' }>;
 export type LatencyDistribution = LatencyFault['distribution'];
 

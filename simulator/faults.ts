@@ -41,7 +41,7 @@ export interface FaultRuleView extends FaultRule {
 }
 
 /** The outcome faults: the request ends this way instead of being answered. */
-export type OutcomeFault = ErrorFault | { type: 'hang' } | { type: 'reset' };
+type OutcomeFault = ErrorFault | { type: 'hang' } | { type: 'reset' };
 
 /** What the matched rules ask the server to do to one request. */
 export interface FaultPlan {

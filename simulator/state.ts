@@ -29,7 +29,7 @@ export interface SimulatorState {
 }
 
 /** How many recent /v1 requests GET /_sim/requests returns. */
-export const REQUEST_LOG_SIZE = 200;
+const REQUEST_LOG_SIZE = 200;
 
 export function createState(settings: SimulatorSettings): SimulatorState {
   const random = new SeededRandom(settings.seed);

@@ -13,7 +13,7 @@ function figure(value: number): string {
 }
 
 /** The targets table, with the profile notes after it when a target was missed. */
-export function targetsMarkdown(targets: TargetCheck[], profileNotes?: string): string {
+function targetsMarkdown(targets: TargetCheck[], profileNotes?: string): string {
   const missed = targets.filter((target) => !target.met).length;
   const lines = [
     '## Targets',

@@ -7,8 +7,8 @@ import { isBrokenCircuitError, isBulkheadRejectedError } from 'cockatiel';
 import { ClientClosedRequestError, DeadlineExceededError } from './deadline.ts';
 import { AttemptTimeoutError, QuotaExhaustedError, RateLimitedError } from './errors.ts';
 
-export type RetryClass = 'transient' | 'rate_limited' | 'permanent' | 'never';
-export type BreakerVerdict = 'failure' | 'ignore';
+type RetryClass = 'transient' | 'rate_limited' | 'permanent' | 'never';
+type BreakerVerdict = 'failure' | 'ignore';
 
 export interface FailureClassification {
   retry: RetryClass;

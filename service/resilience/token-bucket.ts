@@ -5,7 +5,7 @@
  * only known afterwards (tokens), down to one minute's worth of debt.
  */
 
-export const MINUTE_MS = 60_000;
+const MINUTE_MS = 60_000;
 
 /** Rounding slack, so a wait computed to reach a level really reaches it. */
 const EPSILON = 1e-9;

@@ -8,7 +8,7 @@ import { activeTraceIds } from './tracing.ts';
 export type { Logger };
 
 /** Paths pino censors wherever they appear in a log object. */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["proxy-authorization"]',
   'req.headers.cookie',

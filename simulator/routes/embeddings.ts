@@ -76,7 +76,7 @@ function itemsOf(input: string | string[] | number[] | number[][]): EmbeddingIte
  * uniform in [-1, 1), then normalised. Inlined rather than calling the shared generator because
  * this loop runs 1536 times per item.
  */
-export function embed(model: string, item: EmbeddingItem, dimension: number): Float32Array {
+function embed(model: string, item: EmbeddingItem, dimension: number): Float32Array {
   // Text and token items hash under different tags so "1,2" and [1, 2] differ.
   const key = typeof item === 'string' ? item : item.join(',');
   let state = hashString(key, hashString(model, typeof item === 'string' ? 0x7e47 : 0x70c5));

@@ -5,7 +5,7 @@
 import type { Exchange } from '../exchange.ts';
 
 /** The models the simulator lists. It answers any model name; these are the ones it advertises. */
-export const SIMULATED_MODELS = ['gpt-4o', 'gpt-4o-mini', 'text-embedding-3-small', 'text-embedding-3-large', 'text-embedding-ada-002'] as const;
+const SIMULATED_MODELS = ['gpt-4o', 'gpt-4o-mini', 'text-embedding-3-small', 'text-embedding-3-large', 'text-embedding-ada-002'] as const;
 
 /** A fixed creation time (2024-05-13) so the listing is byte-stable across runs. */
 const CREATED = 1715558400;

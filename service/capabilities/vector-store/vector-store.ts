@@ -8,7 +8,7 @@
 /** The largest dimension a collection may have (pgvector's HNSW limit, on `halfvec`). */
 export const MAX_COLLECTION_DIMENSION = 4_000;
 
-export type MetadataValue = string | number | boolean | null;
+type MetadataValue = string | number | boolean | null;
 export type Metadata = Record<string, MetadataValue>;
 
 export interface CollectionRow {

@@ -9,7 +9,7 @@ import type { ResponseBody } from './client.ts';
 import { UpstreamProtocolError } from './errors.ts';
 
 /** OpenAI ends its streams with this data line. */
-export const DONE = '[DONE]';
+const DONE = '[DONE]';
 
 export class EventStreamReader {
   readonly #body: ResponseBody;

@@ -28,7 +28,7 @@ import type { AdaptiveTimeoutOptions } from '../../resilience/adaptive-timeout-t
 import type { PolicySheet } from '../../resilience/dependency-policies.ts';
 import { classifyLlmFailure } from './errors.ts';
 
-export const LLM_OPERATIONS = ['chat', 'chat_stream', 'embeddings', 'models'] as const;
+const LLM_OPERATIONS = ['chat', 'chat_stream', 'embeddings', 'models'] as const;
 export type LlmOperation = (typeof LLM_OPERATIONS)[number];
 
 export function llmPolicySheet(config: LlmPolicyConfig, quota?: QuotaConfig): PolicySheet<LlmOperation> {

@@ -20,7 +20,7 @@ import type { AdaptiveTimeoutOptions } from '../../resilience/adaptive-timeout-t
 import type { PolicySheet } from '../../resilience/dependency-policies.ts';
 import { classifyPostgresFailure } from './errors.ts';
 
-export const POSTGRES_OPERATIONS = ['migrate', 'collections', 'documents', 'upsert', 'search', 'health'] as const;
+const POSTGRES_OPERATIONS = ['migrate', 'collections', 'documents', 'upsert', 'search', 'health'] as const;
 export type PostgresOperation = (typeof POSTGRES_OPERATIONS)[number];
 
 export function postgresPolicySheet(config: PostgresConfig, poolSize: number): PolicySheet<PostgresOperation> {

@@ -19,7 +19,7 @@ import type { AdaptiveTimeoutOptions } from '../../resilience/adaptive-timeout-t
 import type { PolicySheet } from '../../resilience/dependency-policies.ts';
 import { classifyRedisFailure } from './errors.ts';
 
-export const REDIS_OPERATIONS = ['breakers', 'rate_limit', 'quota', 'cache', 'conversations', 'idempotency', 'sync', 'health'] as const;
+const REDIS_OPERATIONS = ['breakers', 'rate_limit', 'quota', 'cache', 'conversations', 'idempotency', 'sync', 'health'] as const;
 export type RedisOperation = (typeof REDIS_OPERATIONS)[number];
 
 export function redisPolicySheet(config: RedisPolicyConfig): PolicySheet<RedisOperation> {

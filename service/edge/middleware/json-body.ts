@@ -11,7 +11,7 @@ import type { LeveeMiddleware } from '../state.ts';
  * Deeper bodies are refused: no legitimate request nests this far (tool schemas included), and
  * re-serialising or validating an unbounded depth could exhaust the stack.
  */
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 
 export function jsonBody({ limitBytes }: { limitBytes: number }): LeveeMiddleware {
   return async (ctx, next) => {

@@ -66,7 +66,7 @@ export function parsePairs(pairs: readonly KeyPair[]): KeyEntry[] {
  * Drops exact repeats and refuses one key under two names (the identity would be ambiguous); one
  * name with several keys is fine: that is how a key is rotated.
  */
-export function distinctKeys(entries: readonly KeyEntry[]): KeyEntry[] {
+function distinctKeys(entries: readonly KeyEntry[]): KeyEntry[] {
   const problems: string[] = [];
   const firstByDigest = new Map<string, KeyEntry>();
   for (const entry of entries) {

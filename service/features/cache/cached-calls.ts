@@ -14,7 +14,7 @@ export type CacheStatus = 'HIT' | 'MISS' | 'STALE';
 export type CacheMode = 'normal' | 'refresh' | 'bypass';
 
 /** The `result` label of `levee_cache_requests_total`. */
-export const CACHE_RESULTS = ['hit', 'miss', 'stale', 'error', 'bypass'] as const;
+const CACHE_RESULTS = ['hit', 'miss', 'stale', 'error', 'bypass'] as const;
 export type CacheResult = (typeof CACHE_RESULTS)[number];
 
 export interface CachedRun<T> {

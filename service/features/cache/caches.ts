@@ -5,7 +5,7 @@
 import { CACHE_NAMES, type CacheName } from '../../capabilities/cache/cache.ts';
 import type { CachedCalls } from './cached-calls.ts';
 
-export interface CacheStats {
+interface CacheStats {
   hits: number;
   misses: number;
   stale: number;

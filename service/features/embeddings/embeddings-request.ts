@@ -2,7 +2,7 @@
 import { z } from 'zod';
 
 /** OpenAI's own limit on inputs per request. */
-export const MAX_INPUTS = 2_048;
+const MAX_INPUTS = 2_048;
 /** Per text input; far above a model's token limit, so only abuse is refused here. */
 const MAX_INPUT_CHARACTERS = 200_000;
 

@@ -8,7 +8,7 @@ import type { LlmGateway } from '../../deps/llm/llm-gateway.ts';
 import { LeveeError } from '../../errors.ts';
 import { createEmbeddings, type EmbeddingsOptions } from '../embeddings/create-embeddings.ts';
 
-export interface EmbeddingUsage {
+interface EmbeddingUsage {
   prompt_tokens: number;
   total_tokens: number;
 }

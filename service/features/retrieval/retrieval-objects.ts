@@ -1,7 +1,7 @@
 /** The JSON objects the retrieval API answers with, OpenAI-style (`object`, unix-second times). */
 import type { CollectionRow, DocumentRow, SearchHit } from '../../capabilities/vector-store/vector-store.ts';
 
-export function unixSeconds(date: Date): number {
+function unixSeconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
 }
 

@@ -8,21 +8,21 @@ import { MAX_COLLECTION_DIMENSION } from '../../capabilities/vector-store/vector
 import { formatParam, InvalidRequestError } from '../../errors.ts';
 
 /** Collection names: what the catalogue's CHECK constraint allows. */
-export const COLLECTION_NAME_PATTERN = /^[a-z0-9_-]{1,63}$/;
-export const MAX_DOCUMENTS_PER_UPSERT = 1_000;
-export const MAX_DOCUMENT_ID_CHARACTERS = 256;
+const COLLECTION_NAME_PATTERN = /^[a-z0-9_-]{1,63}$/;
+const MAX_DOCUMENTS_PER_UPSERT = 1_000;
+const MAX_DOCUMENT_ID_CHARACTERS = 256;
 /** Per document text (and query): about 8k tokens, text-embedding-3's input limit. */
-export const MAX_TEXT_CHARACTERS = 32_000;
+const MAX_TEXT_CHARACTERS = 32_000;
 export const MAX_METADATA_KEYS = 32;
-export const MAX_METADATA_KEY_CHARACTERS = 64;
-export const MAX_METADATA_STRING_CHARACTERS = 1_024;
+const MAX_METADATA_KEY_CHARACTERS = 64;
+const MAX_METADATA_STRING_CHARACTERS = 1_024;
 export const DEFAULT_TOP_K = 10;
-export const MAX_TOP_K = 100;
-export const MAX_QUERIES = 32;
+const MAX_TOP_K = 100;
+const MAX_QUERIES = 32;
 export const DEFAULT_PAGE_LIMIT = 20;
-export const MAX_PAGE_LIMIT = 100;
+const MAX_PAGE_LIMIT = 100;
 
-export const collectionNameSchema = z.string().regex(COLLECTION_NAME_PATTERN, { error: 'must be 1 to 63 characters of a-z, 0-9, _ and -' });
+const collectionNameSchema = z.string().regex(COLLECTION_NAME_PATTERN, { error: 'must be 1 to 63 characters of a-z, 0-9, _ and -' });
 
 /**
  * Postgres stores neither NUL in text nor lone surrogates in JSON (and would silently replace
@@ -32,7 +32,7 @@ const storable = (schema: z.ZodString) =>
   schema.refine((value) => value.isWellFormed() && !value.includes('\u0000'), { error: 'must be valid Unicode without NUL characters' });
 
 // No control characters: ids travel in URL paths and are quoted in error messages.
-export const documentIdSchema = storable(
+const documentIdSchema = storable(
   z
     .string()
     .min(1, { error: 'must not be empty' })

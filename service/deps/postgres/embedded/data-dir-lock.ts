@@ -93,7 +93,7 @@ export function readLockHolder(dataDir: string): LockHolder | undefined {
  * container hands out the same small pids), so where the kernel tells us, the process with that
  * pid must also have the start time the lock recorded.
  */
-export function isLive(holder: LockHolder): boolean {
+function isLive(holder: LockHolder): boolean {
   try {
     process.kill(holder.pid, 0);
   } catch (error) {

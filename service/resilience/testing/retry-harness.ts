@@ -1,10 +1,10 @@
-/** Shared harness for the ClassifiedRetry tests: classes of failure, a retry with its events, fake-clock helpers. */
+/** Test support, never imported by production code: shared harness for the ClassifiedRetry tests: classes of failure, a retry with its events, fake-clock helpers. */
 import assert from 'node:assert/strict';
 import { mock } from 'node:test';
-import type { FailureClassification } from './classification.ts';
-import { RateLimitGate } from './rate-limit-gate.ts';
-import { ClassifiedRetry, type GiveUpEvent, type RetryEvent, type RetryOptions } from './retry.ts';
-import { RetryBudget } from './retry-budget.ts';
+import type { FailureClassification } from '../classification.ts';
+import { RateLimitGate } from '../rate-limit-gate.ts';
+import { ClassifiedRetry, type GiveUpEvent, type RetryEvent, type RetryOptions } from '../retry.ts';
+import { RetryBudget } from '../retry-budget.ts';
 
 export const flush = async () => {
   for (let i = 0; i < 10; i++) await Promise.resolve();
@@ -22,7 +22,7 @@ export class ThrottledError extends Error {
   }
 }
 
-export function classify(error: unknown): FailureClassification {
+function classify(error: unknown): FailureClassification {
   if (error instanceof PermanentError) return { retry: 'permanent', breaker: 'failure', errorType: 'http_4xx' };
   if (error instanceof ThrottledError) {
     return { retry: 'rate_limited', breaker: 'ignore', retryAfterMs: error.retryAfterMs, status: error.status, errorType: 'http_429' };
