@@ -43,7 +43,7 @@ const apiKeyList = z
   });
 
 /** The environment as Levee reads it. Defaults live here and nowhere else. */
-const environmentSchema = z.object({
+export const environmentSchema = z.object({
   /** `production` refuses embedded stand-ins (simulator upstream, open access) unless allowed. */
   LEVEE_ENV: z.enum(['development', 'production'], { error: 'must be development or production' }).default('development'),
   /** Lets a production instance run on embedded stand-ins anyway (demos, staging). */
@@ -56,19 +56,19 @@ const environmentSchema = z.object({
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
     })
     .default('info'),
-  /** Whole-request deadline (the seeds' 2 minutes); clients may only shorten it. */
+  /** Whole-request deadline (long enough for a long LLM answer); clients may only shorten it. */
   REQUEST_TIMEOUT_MS: integer({ min: 1 }).default(120_000),
-  /** Requests slower than this are logged at warn (the seeds' 5 s). */
+  /** Requests slower than this are logged at warn. */
   SLOW_REQUEST_MS: integer({ min: 1 }).default(5_000),
   /** After SIGTERM, readiness answers 503 but the listener keeps accepting this long, so load balancers notice. */
   SHUTDOWN_DRAIN_DELAY_MS: integer({ min: 0 }).default(5_000),
   /** Then in-flight requests (streams included) get this long to finish before their sockets are cut. */
   SHUTDOWN_GRACE_MS: integer({ min: 0 }).default(30_000),
-  /** Largest request body accepted (8 MiB); larger gets 413. */
+  /** Largest request body accepted; larger gets 413. */
   BODY_LIMIT_BYTES: integer({ min: 1 }).default(8 * 1024 * 1024),
   /** How many proxies in front of Levee append to X-Forwarded-For; 0 ignores the header (Koa's maxIpsCount). */
   TRUST_PROXY_HOPS: integer({ min: 0, max: 16 }).default(0),
-  /** Idle keep-alive sockets close after this; keep it above the load balancer's idle timeout (often 60 s). */
+  /** Idle keep-alive sockets close after this; keep it above the load balancer's idle timeout (often 60 s), or it may reuse a socket Levee is closing. */
   HTTP_KEEP_ALIVE_TIMEOUT_MS: integer({ min: 1 }).default(65_000),
   /** Each health check gives up after this, so a probe never hangs. */
   HEALTH_CHECK_TIMEOUT_MS: integer({ min: 1 }).default(1_000),

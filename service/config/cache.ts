@@ -1,6 +1,7 @@
 /**
- * Cache tunables: the in-process tier's bounds (per cache) and each cache's lifetime, with the
- * seeds' TTLs (search 1 h, LLM answers 2 h) as defaults. 0 as a TTL turns that cache off.
+ * Cache tunables: the in-process tier's bounds (per cache) and each cache's lifetime. Search
+ * results live shorter than LLM answers: a write to a collection changes them, a model's answer to
+ * the same input does not. 0 as a TTL turns that cache off.
  */
 import { integer, type ParsedEnvironment } from './env-parsers.ts';
 
@@ -9,11 +10,11 @@ export const cacheEnvironment = {
   CACHE_MEMORY_MAX_ENTRIES: integer({ min: 1 }).default(10_000),
   /** Bytes (JSON size) each cache keeps in process memory; the LRU evicts past it. */
   CACHE_MEMORY_MAX_BYTES: integer({ min: 1_024 }).default(64 * 1024 * 1024),
-  /** Embeddings, per input item (seed 002's LLM cache: 2 h). */
+  /** Embeddings, per input item. */
   CACHE_EMBEDDINGS_TTL_MS: integer({ min: 0 }).default(7_200_000),
-  /** Search results (seed 002: 1 h); a write to the collection invalidates them sooner. */
+  /** Search results; a write to the collection invalidates them sooner. */
   CACHE_SEARCH_TTL_MS: integer({ min: 0 }).default(3_600_000),
-  /** Deterministic, non-streamed chat completions, per client (seed 002: 2 h). */
+  /** Deterministic, non-streamed chat completions, per client. */
   CACHE_CHAT_TTL_MS: integer({ min: 0 }).default(7_200_000),
   /** An expired entry may still be served this long (X-Cache: STALE) when its dependency fails. */
   CACHE_STALE_GRACE_MS: integer({ min: 0 }).default(600_000),

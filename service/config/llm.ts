@@ -1,6 +1,6 @@
 /**
  * The LLM dependency's tunables: every threshold of its policy sheet can be set from the
- * environment, with the seeds' numbers as defaults. Units are in the names.
+ * environment; the defaults here are the only place those numbers are written. Units are in the names.
  */
 import { decimal, flag, integer, type ParsedEnvironment } from './env-parsers.ts';
 
@@ -11,33 +11,33 @@ export const llmEnvironment = {
   LLM_BULKHEAD_MAX_QUEUED: integer({ min: 0 }).default(512),
   /** The longest a queued call waits (its deadline permitting). */
   LLM_BULKHEAD_QUEUE_TIMEOUT_MS: integer({ min: 1 }).default(5_000),
-  /** Calls in all, the first included: 3 = 1 call + 2 retries. */
+  /** Calls in all, the first included (1: never retry). */
   LLM_RETRY_MAX_ATTEMPTS: integer({ min: 1, max: 10 }).default(3),
-  /** First backoff; doubles per retry, ±25 % jitter (seed 004: 1 s, 2 s, 4 s). */
+  /** First backoff; doubles per retry, with jitter so replicas do not retry in step. */
   LLM_RETRY_BASE_DELAY_MS: integer({ min: 0 }).default(1_000),
   LLM_RETRY_MAX_DELAY_MS: integer({ min: 0 }).default(10_000),
-  /** Retries may add at most this share to the calls over 10 s… */
+  /** Retries may add at most this share to the calls in the budget's window… */
   LLM_RETRY_BUDGET_RATIO: decimal({ min: 0, max: 10 }).default(0.2),
   /** …plus this many per second regardless. */
   LLM_RETRY_BUDGET_MIN_PER_SECOND: decimal({ min: 0, max: 1_000 }).default(3),
   /** Off only to measure the retry budget alone. */
   LLM_BREAKER_ENABLED: flag.default(true),
-  /** Failures in the window before the rate matters (seed: 5). */
+  /** Failures in the window before the rate matters, so a quiet hour's one error cannot open it. */
   LLM_BREAKER_MIN_FAILURES: integer({ min: 1 }).default(5),
-  /** Failure share that opens the circuit (0.5). */
+  /** Failure share that opens the circuit. */
   LLM_BREAKER_FAILURE_RATE: decimal({ min: 0.01, max: 1 }).default(0.5),
-  /** The window failures are counted in (seed: 120 s). */
+  /** The window failures are counted in. */
   LLM_BREAKER_WINDOW_MS: integer({ min: 1_000 }).default(120_000),
-  /** Open this long before one probe is let through (seed: 60 s). */
+  /** Open this long before one probe is let through. */
   LLM_BREAKER_HALF_OPEN_AFTER_MS: integer({ min: 1 }).default(60_000),
-  /** Good probes in a row that close it (seed: 2). */
+  /** Good probes in a row that close it (more than one: a single lucky call proves little). */
   LLM_BREAKER_SUCCESSES_TO_CLOSE: integer({ min: 1 }).default(2),
   /** Attempt timeout = multiplier × live P95 of successful attempts… */
   LLM_TIMEOUT_MULTIPLIER: decimal({ min: 1, max: 100 }).default(3),
   /** …clamped to [floor, ceiling]… */
   LLM_TIMEOUT_FLOOR_MS: integer({ min: 1 }).default(1_000),
   LLM_TIMEOUT_CEILING_MS: integer({ min: 1 }).default(120_000),
-  /** …and this until enough samples (the seeds' OpenAI timeout: 60 s). */
+  /** …and this until enough samples (the OpenAI SDKs' own request timeout is of this order). */
   LLM_TIMEOUT_DEFAULT_MS: integer({ min: 1 }).default(60_000),
   /** The P95 covers this recent window. */
   LLM_TIMEOUT_WINDOW_MS: integer({ min: 1_000 }).default(30_000),
@@ -48,7 +48,7 @@ export const llmEnvironment = {
   LLM_RATE_LIMIT_MAX_MS: integer({ min: 0 }).default(120_000),
   /** A stream ends after this long, however lively. */
   LLM_STREAM_MAX_DURATION_MS: integer({ min: 1 }).default(600_000),
-  /** Embedding inputs per upstream call, and calls in flight per request (seed 002: 20 and 3). */
+  /** Embedding inputs per upstream call (providers cap inputs per call), and calls in flight per request (so one large request cannot take the whole bulkhead). */
   LLM_EMBEDDING_BATCH_SIZE: integer({ min: 1, max: 2_048 }).default(20),
   LLM_EMBEDDING_CONCURRENCY: integer({ min: 1, max: 64 }).default(3),
 };

@@ -16,7 +16,7 @@ export const postgresEnvironment = {
   POSTGRES_TIMEOUT_CEILING_MS: integer({ min: 1 }).default(30_000),
   /** …and this until enough samples. */
   POSTGRES_TIMEOUT_DEFAULT_MS: integer({ min: 1 }).default(10_000),
-  /** Calls in all for transient failures (connection, serialization): 3 = 1 + 2 retries. */
+  /** Calls in all for transient failures (connection, serialization), the first included. */
   POSTGRES_RETRY_MAX_ATTEMPTS: integer({ min: 1, max: 10 }).default(3),
 };
 

@@ -13,9 +13,9 @@ export const sharedStateEnvironment = {
   REDIS_TIMEOUT_MS: integer({ min: 1, max: 10_000 }).default(100),
   /** Concurrent Redis commands per replica; more wait up to the timeout, then fall back. */
   REDIS_BULKHEAD_MAX_CONCURRENT: integer({ min: 1 }).default(64),
-  /** Consecutive failures that open Redis's breaker (seed 004: 3)… */
+  /** Failures (at least half the calls in the breaker's window) that open Redis's breaker… */
   REDIS_BREAKER_FAILURES: integer({ min: 1 }).default(3),
-  /** …and how long Levee then skips Redis before one probe (seed 004: 30 s). A reconnect ends it sooner. */
+  /** …and how long Levee then skips Redis before one probe. A reconnect ends it sooner. */
   REDIS_BREAKER_HALF_OPEN_AFTER_MS: integer({ min: 1 }).default(30_000),
   /** Shared breaker counts are flushed to Redis this often (batched, not one round trip per call). */
   SHARED_BREAKER_FLUSH_MS: integer({ min: 5, max: 5_000 }).default(50),
@@ -23,11 +23,11 @@ export const sharedStateEnvironment = {
   SHARED_STATE_SYNC_MS: integer({ min: 50, max: 60_000 }).default(1_000),
   /** Requests per minute per client key (API_KEYS name); 0 = no limit. */
   RATE_LIMIT_KEY_PER_MIN: integer({ min: 0 }).default(0),
-  /** Requests per minute per client IP (seed 004: 100); 0 = no limit. */
+  /** Requests per minute per client IP (a flood guard that also covers unauthenticated traffic); 0 = no limit. */
   RATE_LIMIT_IP_PER_MIN: integer({ min: 0 }).default(100),
-  /** Outgoing LLM requests per minute across the fleet (seed 003's example: 50); 0 = unlimited. */
+  /** Outgoing LLM requests per minute across the fleet (the provider account's RPM, or Levee's share of it); 0 = unlimited. */
   LLM_QUOTA_REQUESTS_PER_MIN: integer({ min: 0 }).default(0),
-  /** Concurrent outgoing LLM requests across the fleet (seed 003's example: 5); 0 = unlimited. */
+  /** Concurrent outgoing LLM requests across the fleet; 0 = unlimited. */
   LLM_QUOTA_CONCURRENT: integer({ min: 0 }).default(0),
   /** LLM tokens (prompt + completion) per minute across the fleet; 0 = unlimited. */
   LLM_QUOTA_TOKENS_PER_MIN: integer({ min: 0 }).default(0),

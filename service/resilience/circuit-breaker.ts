@@ -32,9 +32,9 @@ export interface CircuitBreakerOptions {
   dependency: string;
   /** Decides when the closed circuit opens (windowed counts). */
   breaker: IBreaker;
-  /** Open this long before a probe is allowed (seed: 60 000 ms). */
+  /** Open this long before a probe is allowed, in ms. */
   halfOpenAfterMs: number;
-  /** Good probes in a row that close it (seed: 2). */
+  /** Good probes in a row that close it. */
   successesToClose: number;
   /** Whether a failure counts against the dependency or is ignored (caller aborts, 4xx, 429). */
   countsAsFailure: (error: unknown, signal: AbortSignal) => boolean;

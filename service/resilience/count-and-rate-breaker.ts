@@ -8,11 +8,11 @@ import { CircuitState, type IBreaker } from 'cockatiel';
 import { SlidingWindow } from './sliding-window.ts';
 
 export interface CountAndRateBreakerOptions {
-  /** Failures needed in the window before the rate matters (seed: 5). */
+  /** Failures needed in the window before the rate matters. */
   minimumFailures: number;
   /** Failure share of counted attempts that opens the circuit, 0..1 (0.5). */
   failureRateThreshold: number;
-  /** The window the counts cover, in ms (seed: 120 000). */
+  /** The window the counts cover, in ms. */
   windowMs: number;
 }
 
@@ -22,7 +22,7 @@ export class CountAndRateBreaker implements IBreaker {
 
   constructor(options: CountAndRateBreakerOptions) {
     this.#options = options;
-    // Twelve buckets: the window slides in steps of a twelfth (10 s for 120 s).
+    // Twelve buckets: the window slides in steps of a twelfth of its length.
     this.#window = new SlidingWindow({ windowMs: options.windowMs, bucketMs: Math.max(1, options.windowMs / 12), keys: ['failures', 'successes'] });
   }
 

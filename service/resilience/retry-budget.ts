@@ -10,7 +10,7 @@ export interface RetryBudgetOptions {
   ratio: number;
   /** Retries per second always allowed, however few the calls (3/s). */
   minRetriesPerSecond: number;
-  /** Sliding window length in ms (10 000), kept in one-second buckets. */
+  /** Sliding window length in ms, kept in one-second buckets. */
   windowMs: number;
 }
 

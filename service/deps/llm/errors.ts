@@ -54,7 +54,7 @@ const CONNECTION_ERROR_CODES = new Set([
 ]);
 
 /**
- * The seeds' table: transient (5xx, 408, connection errors) retried; rate-limited (429, 503
+ * How a provider failure is treated: transient (5xx, 408, connection errors) retried; rate-limited (429, 503
  * with Retry-After) retried after waiting; permanent (other 4xx) never. For the breaker, 5xx,
  * connection errors and the provider refusing our key count as failures; 4xx and 429 do not.
  */

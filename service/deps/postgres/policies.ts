@@ -1,18 +1,21 @@
 /**
- * The vector store's policy sheet.
+ * The vector store's policy sheet. Settings: POSTGRES_* (service/config/postgres.ts); the other
+ * numbers are fixed below. Metrics: the same as every dependency's, labelled
+ * `dependency="postgres"` and `operation` (levee_bulkhead_*, levee_dependency_retries_total,
+ * levee_circuit_breaker_*, levee_adaptive_timeout_seconds, …).
  *
- *   bulkhead   as many calls as the pool has connections (POSTGRES_POOL_MAX, 10; the embedded
- *              server: 1, it is one session), 4× that queued, a queued call waits ≤ 5 s
- *   retry      3 calls, 100 ms doubling to 1 s, ±25 %, for transient failures only: lost
- *              connections, server restarts, serialization failures and deadlocks (a
+ *   bulkhead   as many calls as the pool has connections (POSTGRES_POOL_MAX; the embedded server:
+ *              one, it is one session), a few times that queued, a bounded queue wait
+ *   retry      POSTGRES_RETRY_MAX_ATTEMPTS calls, short backoffs, for transient failures only:
+ *              lost connections, server restarts, serialization failures and deadlocks (a
  *              transaction is retried as a whole); a statement's own error never
- *   breaker    ≥ 5 failures and ≥ 50 % within 60 s; one probe after 30 s; 1 good probe closes
- *              it. Failures: connection errors, statement timeouts; ignored: the statement's
- *              own errors (constraints, syntax), serialization failures, aborts
- *   timeout    per operation: 3 × live P95, clamped to [POSTGRES_TIMEOUT_FLOOR_MS 1 s,
- *              POSTGRES_TIMEOUT_CEILING_MS 30 s], 10 s before 20 samples; the ceiling is also
- *              the server's statement_timeout, so a cut query stops on the server too (migrations
- *              and upserts: the ceiling alone, they grow with their input). A call
+ *   breaker    opens on enough failures that are also half the calls; one probe later; one good
+ *              probe closes it. Failures: connection errors, statement timeouts; ignored: the
+ *              statement's own errors (constraints, syntax), serialization failures, aborts
+ *   timeout    per operation: a multiple of the live P95, clamped to [POSTGRES_TIMEOUT_FLOOR_MS,
+ *              POSTGRES_TIMEOUT_CEILING_MS], POSTGRES_TIMEOUT_DEFAULT_MS until enough samples; the
+ *              ceiling is also the server's statement_timeout, so a cut query stops on the server
+ *              too (migrations and upserts: the ceiling alone, they grow with their input). A call
  *              cut on the client gives up its connection, which is closed, not reused
  */
 import type { PostgresConfig } from '../../config/postgres.ts';

@@ -1,18 +1,21 @@
 /**
  * Redis's policy sheet. Redis is optional: every caller has a local fallback, so the policies aim
- * to give up fast rather than to succeed at all costs.
+ * to give up fast rather than to succeed at all costs. Settings: REDIS_* (service/config/
+ * shared-state.ts); metrics: the same as every dependency's, labelled `dependency="redis"`
+ * (levee_bulkhead_*, levee_circuit_breaker_*, levee_adaptive_timeout_seconds, …), plus
+ * levee_shared_state_degraded{feature} for each feature that fell back to local state.
  *
- *   bulkhead   REDIS_BULKHEAD_MAX_CONCURRENT commands in flight (64), 4× that queued, a queued
+ *   bulkhead   REDIS_BULKHEAD_MAX_CONCURRENT commands in flight, a few times that queued, a queued
  *              command waits at most the attempt timeout
  *   retry      none: the caller falls back to local state instead (a background sync simply
  *              tries again on its next tick)
- *   breaker    opens on REDIS_BREAKER_FAILURES failures (seed 004: 3) that are at least half of
- *              the calls within 10 s; while open Levee skips Redis entirely; one probe after
- *              REDIS_BREAKER_HALF_OPEN_AFTER_MS (seed 004: 30 s), or sooner: a reconnect closes it
- *   timeout    3 × live P95 per operation, clamped to [T/2, T] with T = REDIS_TIMEOUT_MS (100 ms):
- *              no request ever waits on Redis longer than T, and the floor stays above event-loop
- *              hiccups, since a command cut short may still have been applied by Redis (counted
- *              there and again locally)
+ *   breaker    opens on REDIS_BREAKER_FAILURES failures that are at least half of the calls in its
+ *              window; while open Levee skips Redis entirely; one probe after
+ *              REDIS_BREAKER_HALF_OPEN_AFTER_MS, or sooner: a reconnect closes it
+ *   timeout    a multiple of the live P95 per operation, clamped to [T/2, T] with T =
+ *              REDIS_TIMEOUT_MS: no request ever waits on Redis longer than T, and the floor stays
+ *              above event-loop hiccups, since a command cut short may still have been applied by
+ *              Redis (counted there and again locally)
  */
 import type { RedisPolicyConfig } from '../../config/shared-state.ts';
 import type { AdaptiveTimeoutOptions } from '../../resilience/adaptive-timeout-tracker.ts';
