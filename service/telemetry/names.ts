@@ -96,6 +96,19 @@ export const SPAN_EVENT = {
   quotaRejected: 'levee.quota.rejected',
 } as const;
 
+/**
+ * prom-client's default metrics, kept as they are except three gauges it names with a counter's
+ * `_total` suffix, which `promtool check metrics` rejects (an open prom-client issue, #283 in
+ * prometheus/client_js, still so in 15.1.3). Each is the count over all types of the per-type
+ * gauge prom-client exports beside it (`nodejs_active_handles{type}`), so it is renamed to that
+ * stem plus `_all_types`: it cannot take the bare stem, and `_count`/`_sum` are a histogram's.
+ */
+export const DEFAULT_METRIC_RENAMES = {
+  nodejs_active_handles_total: 'nodejs_active_handles_all_types',
+  nodejs_active_requests_total: 'nodejs_active_requests_all_types',
+  nodejs_active_resources_total: 'nodejs_active_resources_all_types',
+} as const;
+
 /** OTel semconv HTTP duration buckets (seconds). */
 export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 /** Dependency calls run longer than HTTP handlers' typical work: the semconv set, extended to LLM timescales. */
