@@ -4,6 +4,7 @@
  * pool, the policy sheet, telemetry, migrations and the health check. Every statement runs under
  * the policies through `query` or `transaction`.
  */
+import { ATTR_DB_SYSTEM_NAME, DB_SYSTEM_NAME_VALUE_POSTGRESQL } from '@opentelemetry/semantic-conventions';
 import type { PostgresConfig } from '../../config/postgres.ts';
 import { LeveeError, retryAfterHeader } from '../../errors.ts';
 import type { HealthCheck } from '../../features/health/health-service.ts';
@@ -105,7 +106,7 @@ export class PostgresDependency {
 
   async #run<T>(operation: PostgresOperation, signal: AbortSignal, attempt: (pool: PostgresPool, attemptSignal: AbortSignal) => Promise<T>): Promise<T> {
     const pool = await this.#whenReady();
-    const spec = { operation, model: operation, attemptSpanName: `postgres ${operation}`, attributes: { 'db.system.name': 'postgresql' } };
+    const spec = { operation, model: operation, attemptSpanName: `postgres ${operation}`, attributes: { [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_POSTGRESQL } };
     return this.#calls.run(spec, signal, ({ signal: attemptSignal }) => attempt(pool, attemptSignal));
   }
 
