@@ -6,7 +6,7 @@
 import { trace } from '@opentelemetry/api';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
-import { SPAN_EVENT } from '../telemetry/names.ts';
+import { SPAN_ATTRIBUTE, SPAN_EVENT, SPAN_EVENT_ATTRIBUTE as EVENT } from '../telemetry/names.ts';
 import type { AdaptiveTimeout } from './adaptive-timeout.ts';
 import { BREAKER_STATES, type BreakerState } from './circuit-breaker.ts';
 import type { DependencyPolicies } from './dependency-policies.ts';
@@ -35,19 +35,19 @@ export function bridgeTelemetry<Operation extends string>(policies: DependencyPo
   breaker.onStateChange(({ from, to, reason }) => {
     showBreakerState(to);
     metrics.breakerTransitions.inc({ dependency, from, to });
-    activeSpan()?.addEvent(SPAN_EVENT.breakerTransition, { 'levee.dependency': dependency, from, to, reason });
+    activeSpan()?.addEvent(SPAN_EVENT.breakerTransition, { [SPAN_ATTRIBUTE.dependency]: dependency, [EVENT.from]: from, [EVENT.to]: to, [EVENT.reason]: reason });
     const line = { dependency, from, to, reason, half_open_in_ms: breaker.msUntilHalfOpen() };
     if (to === 'open' || to === 'isolated') logger.warn(line, 'circuit breaker opened');
     else logger.info(line, 'circuit breaker state changed');
   });
   breaker.onReject((error) => {
     metrics.breakerRejected.inc({ dependency, state: error.state });
-    activeSpan()?.addEvent(SPAN_EVENT.breakerRejected, { state: error.state, retry_after_ms: Math.round(error.retryAfterMs) });
+    activeSpan()?.addEvent(SPAN_EVENT.breakerRejected, { [EVENT.state]: error.state, [EVENT.retryAfterMs]: Math.round(error.retryAfterMs) });
   });
 
   bulkhead.onReject((error) => {
     metrics.bulkheadRejected.inc({ dependency, reason: error.reason });
-    activeSpan()?.addEvent(SPAN_EVENT.bulkheadRejected, { reason: error.reason });
+    activeSpan()?.addEvent(SPAN_EVENT.bulkheadRejected, { [EVENT.reason]: error.reason });
   });
 
   gate.onClose(({ until, status, source }) => {
@@ -56,27 +56,27 @@ export function bridgeTelemetry<Operation extends string>(policies: DependencyPo
   });
   gate.onReject((error) => {
     metrics.rateLimitRejected.inc({ dependency });
-    activeSpan()?.addEvent(SPAN_EVENT.rateLimited, { retry_after_ms: Math.round(error.retryAfterMs) });
+    activeSpan()?.addEvent(SPAN_EVENT.rateLimited, { [EVENT.retryAfterMs]: Math.round(error.retryAfterMs) });
   });
 
   policies.quota?.onWait(({ quota, waitedMs }) => {
     metrics.quotaWait.observe({ dependency, quota }, waitedMs / 1000);
-    activeSpan()?.addEvent(SPAN_EVENT.quotaWaited, { quota, waited_ms: Math.round(waitedMs) });
+    activeSpan()?.addEvent(SPAN_EVENT.quotaWaited, { [EVENT.quota]: quota, [EVENT.waitedMs]: Math.round(waitedMs) });
   });
   policies.quota?.onReject((error) => {
     metrics.quotaRejected.inc({ dependency, quota: error.quota });
-    activeSpan()?.addEvent(SPAN_EVENT.quotaRejected, { quota: error.quota, retry_after_ms: Math.round(error.retryAfterMs) });
+    activeSpan()?.addEvent(SPAN_EVENT.quotaRejected, { [EVENT.quota]: error.quota, [EVENT.retryAfterMs]: Math.round(error.retryAfterMs) });
   });
 
   for (const [operation, retry] of retries) {
     retry.onRetry(({ attempt, delayMs, reason }) => {
       metrics.retries.inc({ dependency, operation, reason });
-      activeSpan()?.addEvent(SPAN_EVENT.retry, { attempt, delay_ms: Math.round(delayMs), reason });
+      activeSpan()?.addEvent(SPAN_EVENT.retry, { [EVENT.attempt]: attempt, [EVENT.delayMs]: Math.round(delayMs), [EVENT.reason]: reason });
     });
     retry.onGiveUp(({ reason, attempts, classification }) => {
       metrics.retryGiveUps.inc({ dependency, operation, reason });
       if (reason === 'budget_exhausted') metrics.retryBudgetExhausted.inc({ dependency });
-      activeSpan()?.addEvent(SPAN_EVENT.retryGiveUp, { reason, attempts, error_type: classification.errorType });
+      activeSpan()?.addEvent(SPAN_EVENT.retryGiveUp, { [EVENT.reason]: reason, [EVENT.attempts]: attempts, [EVENT.errorType]: classification.errorType });
     });
   }
 

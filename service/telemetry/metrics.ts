@@ -4,7 +4,7 @@
  * first event. Latency histograms carry trace-id exemplars, visible when scraped as OpenMetrics.
  */
 import client from 'prom-client';
-import { DEPENDENCY_DURATION_BUCKETS, HTTP_DURATION_BUCKETS, LABEL, METRIC, TOKEN_BUCKETS } from './names.ts';
+import { DEFAULT_METRIC_RENAMES, DEPENDENCY_DURATION_BUCKETS, HTTP_DURATION_BUCKETS, LABEL, METRIC, TOKEN_BUCKETS } from './names.ts';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -13,6 +13,7 @@ export function createMetrics() {
   // Exemplars are only rendered by an OpenMetrics registry; MetricsExposition switches per scrape.
   registry.setContentType(client.Registry.OPENMETRICS_CONTENT_TYPE as never);
   client.collectDefaultMetrics({ register: registry });
+  renameDefaultMetrics(registry);
   const registers = [registry];
 
   return {
@@ -209,6 +210,21 @@ export function createMetrics() {
       registers,
     }),
   };
+}
+
+/**
+ * Moves each default gauge named in DEFAULT_METRIC_RENAMES to its new name: same help text, same
+ * value (prom-client's own collect function runs on the new gauge at each scrape).
+ */
+function renameDefaultMetrics(registry: client.Registry): void {
+  for (const [from, to] of Object.entries(DEFAULT_METRIC_RENAMES)) {
+    const original = registry.getSingleMetric(from);
+    // prom-client registers these only where Node has the API behind them.
+    if (!(original instanceof client.Gauge)) continue;
+    const { help, collect } = original as unknown as { help: string; collect: (this: client.Gauge) => void | Promise<void> };
+    registry.removeSingleMetric(from);
+    new client.Gauge({ name: to, help, collect, registers: [registry] });
+  }
 }
 
 /**

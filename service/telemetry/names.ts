@@ -1,12 +1,59 @@
 /**
  * Every metric, span and attribute name Levee emits, in one place. Prometheus base units and
- * suffixes; OpenTelemetry semantic conventions where they exist; the dependency is a label,
+ * suffixes; OpenTelemetry semantic conventions where they exist, taken from
+ * `@opentelemetry/semantic-conventions` rather than typed by hand; the dependency is a label,
  * never part of a name.
+ *
+ * Stable conventions come from the package root. The GenAI ones exist only in its `/incubating`
+ * entry point, which may change or drop a name in a minor release. The package's README advises
+ * libraries to copy such definitions rather than pin (a pin in a library multiplies copies in
+ * node_modules); Levee is an application, so it pins the exact version in package.json instead,
+ * and names.test.ts pins every string below: an upgrade that moves a name fails a test rather
+ * than renaming a series or an attribute. (In 1.45 the `gen_ai.*` constants are marked deprecated
+ * because the GenAI conventions moved to a repository of their own; the names are unchanged.)
  */
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_RESEND_COUNT,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  METRIC_HTTP_SERVER_REQUEST_DURATION,
+} from '@opentelemetry/semantic-conventions';
+import {
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_SYSTEM,
+  ATTR_GEN_AI_TOKEN_TYPE,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
+} from '@opentelemetry/semantic-conventions/incubating';
+
+/** `a.b.c` as `a_b_c`, at the type level too. */
+type Underscored<Name extends string> = Name extends `${infer Head}.${infer Tail}` ? `${Head}_${Underscored<Tail>}` : Name;
+
+/**
+ * The Prometheus form of an OpenTelemetry attribute or metric name: every `.` becomes `_`, and a
+ * unit, when given, is appended as a suffix (`http.server.request.duration` with `seconds` gives
+ * `http_server_request_duration_seconds`), as OpenTelemetry's Prometheus translation does for
+ * these names (they hold no other character Prometheus disallows). The result keeps its literal
+ * type, so prom-client still checks label keys against it.
+ *
+ * @param name A semantic-conventions name, e.g. `ATTR_HTTP_ROUTE`.
+ * @param unit A Prometheus base-unit suffix (`seconds`, `bytes`); none for dimensionless
+ *   metrics such as a token count (OTel unit `{token}`, which the translation drops).
+ */
+export function prometheusName<Name extends string>(name: Name): Underscored<Name>;
+export function prometheusName<Name extends string, Unit extends string>(name: Name, unit: Unit): `${Underscored<Name>}_${Unit}`;
+export function prometheusName(name: string, unit?: string): string {
+  const underscored = name.replaceAll('.', '_');
+  return unit === undefined ? underscored : `${underscored}_${unit}`;
+}
 
 export const METRIC = {
-  /** OTel semconv `http.server.request.duration` as Prometheus names it. */
-  httpServerDuration: 'http_server_request_duration_seconds',
+  /** OTel semconv `http.server.request.duration` (unit s) as Prometheus names it. */
+  httpServerDuration: prometheusName(METRIC_HTTP_SERVER_REQUEST_DURATION, 'seconds'),
   dependencyCalls: 'levee_dependency_calls_total',
   dependencyAttempts: 'levee_dependency_attempts_total',
   dependencyCallDuration: 'levee_dependency_call_duration_seconds',
@@ -26,8 +73,8 @@ export const METRIC = {
   observedP95: 'levee_dependency_latency_p95_seconds',
   rateLimitedFor: 'levee_upstream_rate_limited_seconds',
   rateLimitRejected: 'levee_upstream_rate_limit_rejections_total',
-  /** OTel semconv `gen_ai.client.token.usage`. */
-  tokenUsage: 'gen_ai_client_token_usage',
+  /** OTel semconv `gen_ai.client.token.usage` (unit `{token}`: no suffix). */
+  tokenUsage: prometheusName(METRIC_GEN_AI_CLIENT_TOKEN_USAGE),
   timeToFirstToken: 'levee_llm_time_to_first_token_seconds',
   sharedStateDegraded: 'levee_shared_state_degraded',
   sharedStateFallbacks: 'levee_shared_state_fallbacks_total',
@@ -53,11 +100,11 @@ export const LABEL = {
   from: 'from',
   to: 'to',
   model: 'model',
-  method: 'http_request_method',
-  route: 'http_route',
-  status: 'http_response_status_code',
-  tokenType: 'gen_ai_token_type',
-  genAiOperation: 'gen_ai_operation_name',
+  method: prometheusName(ATTR_HTTP_REQUEST_METHOD),
+  route: prometheusName(ATTR_HTTP_ROUTE),
+  status: prometheusName(ATTR_HTTP_RESPONSE_STATUS_CODE),
+  tokenType: prometheusName(ATTR_GEN_AI_TOKEN_TYPE),
+  genAiOperation: prometheusName(ATTR_GEN_AI_OPERATION_NAME),
   feature: 'feature',
   scope: 'scope',
   quota: 'quota',
@@ -73,16 +120,17 @@ export const SPAN_ATTRIBUTE = {
   outcome: 'levee.outcome',
   breakerState: 'levee.circuit_breaker.state',
   timeoutMs: 'levee.attempt.timeout_ms',
-  resendCount: 'http.request.resend_count',
-  errorType: 'error.type',
+  resendCount: ATTR_HTTP_REQUEST_RESEND_COUNT,
+  errorType: ATTR_ERROR_TYPE,
   requestId: 'levee.request_id',
   /** The API key's configured name, never the key. */
   clientName: 'levee.client.name',
-  genAiOperation: 'gen_ai.operation.name',
-  genAiSystem: 'gen_ai.system',
-  genAiRequestModel: 'gen_ai.request.model',
-  genAiInputTokens: 'gen_ai.usage.input_tokens',
-  genAiOutputTokens: 'gen_ai.usage.output_tokens',
+  genAiOperation: ATTR_GEN_AI_OPERATION_NAME,
+  /** Superseded by `gen_ai.provider.name` in newer conventions; kept, as switching renames what traces carry. */
+  genAiSystem: ATTR_GEN_AI_SYSTEM,
+  genAiRequestModel: ATTR_GEN_AI_REQUEST_MODEL,
+  genAiInputTokens: ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  genAiOutputTokens: ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
 } as const;
 
 export const SPAN_EVENT = {
@@ -94,6 +142,37 @@ export const SPAN_EVENT = {
   rateLimited: 'levee.rate_limit_gate.rejected',
   quotaWaited: 'levee.quota.waited',
   quotaRejected: 'levee.quota.rejected',
+} as const;
+
+/** Attribute keys of Levee's span events (SPAN_EVENT); the dependency is `SPAN_ATTRIBUTE.dependency`. */
+export const SPAN_EVENT_ATTRIBUTE = {
+  from: 'from',
+  to: 'to',
+  reason: 'reason',
+  state: 'state',
+  quota: 'quota',
+  attempt: 'attempt',
+  attempts: 'attempts',
+  retryAfterMs: 'retry_after_ms',
+  waitedMs: 'waited_ms',
+  delayMs: 'delay_ms',
+  errorType: 'error_type',
+} as const;
+
+/** The instrumentation scope Levee's own spans are reported under. */
+export const TRACER_NAME = 'levee';
+
+/**
+ * prom-client's default metrics, kept as they are except three gauges it names with a counter's
+ * `_total` suffix, which `promtool check metrics` rejects (an open prom-client issue, #283 in
+ * prometheus/client_js, still so in 15.1.3). Each is the count over all types of the per-type
+ * gauge prom-client exports beside it (`nodejs_active_handles{type}`), so it is renamed to that
+ * stem plus `_all_types`: it cannot take the bare stem, and `_count`/`_sum` are a histogram's.
+ */
+export const DEFAULT_METRIC_RENAMES = {
+  nodejs_active_handles_total: 'nodejs_active_handles_all_types',
+  nodejs_active_requests_total: 'nodejs_active_requests_all_types',
+  nodejs_active_resources_total: 'nodejs_active_resources_all_types',
 } as const;
 
 /** OTel semconv HTTP duration buckets (seconds). */

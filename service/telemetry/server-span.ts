@@ -12,6 +12,19 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Span } from '@opentelemetry/api';
+import {
+  ATTR_CLIENT_ADDRESS,
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_SERVER_PORT,
+  ATTR_URL_PATH,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_ORIGINAL,
+  HTTP_REQUEST_METHOD_VALUE_OTHER,
+} from '@opentelemetry/semantic-conventions';
 import { tracer } from './tracing.ts';
 
 const UNTRACED_PATHS = /^\/(health|metrics)(\/|$|\?)/;
@@ -34,7 +47,7 @@ export interface ServerSpan {
 export function startServerSpan(request: IncomingMessage, response: ServerResponse): ServerSpan | undefined {
   const url = request.url ?? '/';
   if (UNTRACED_PATHS.test(url)) return undefined;
-  const method = KNOWN_METHODS.has(request.method ?? '') ? request.method! : '_OTHER';
+  const method = KNOWN_METHODS.has(request.method ?? '') ? request.method! : HTTP_REQUEST_METHOD_VALUE_OTHER;
   const queryAt = url.indexOf('?');
   const socket = request.socket;
   const parent = propagation.extract(ROOT_CONTEXT, request.headers);
@@ -43,13 +56,13 @@ export function startServerSpan(request: IncomingMessage, response: ServerRespon
     {
       kind: SpanKind.SERVER,
       attributes: {
-        'http.request.method': method,
-        'url.path': queryAt === -1 ? url : url.slice(0, queryAt),
-        'url.scheme': 'http',
-        'server.port': socket.localPort ?? 0,
-        'client.address': socket.remoteAddress ?? '',
-        'network.protocol.version': request.httpVersion,
-        ...(request.headers['user-agent'] ? { 'user_agent.original': request.headers['user-agent'] } : {}),
+        [ATTR_HTTP_REQUEST_METHOD]: method,
+        [ATTR_URL_PATH]: queryAt === -1 ? url : url.slice(0, queryAt),
+        [ATTR_URL_SCHEME]: 'http',
+        [ATTR_SERVER_PORT]: socket.localPort ?? 0,
+        [ATTR_CLIENT_ADDRESS]: socket.remoteAddress ?? '',
+        [ATTR_NETWORK_PROTOCOL_VERSION]: request.httpVersion,
+        ...(request.headers['user-agent'] ? { [ATTR_USER_AGENT_ORIGINAL]: request.headers['user-agent'] } : {}),
       },
     },
     parent,
@@ -63,15 +76,15 @@ export function startServerSpan(request: IncomingMessage, response: ServerRespon
 /** Called once routing knows the route pattern (never the raw path). */
 export function nameAfterRoute(span: Span | undefined, method: string, route: string): void {
   if (!span) return;
-  span.updateName(`${KNOWN_METHODS.has(method) ? method : '_OTHER'} ${route}`);
-  span.setAttribute('http.route', route);
+  span.updateName(`${KNOWN_METHODS.has(method) ? method : HTTP_REQUEST_METHOD_VALUE_OTHER} ${route}`);
+  span.setAttribute(ATTR_HTTP_ROUTE, route);
 }
 
 function endServerSpan(span: Span, response: ServerResponse): void {
   const status = response.statusCode;
-  span.setAttribute('http.response.status_code', status);
+  span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
   if (status >= 500) {
-    span.setAttribute('error.type', String(status));
+    span.setAttribute(ATTR_ERROR_TYPE, String(status));
     span.setStatus({ code: SpanStatusCode.ERROR });
   }
   span.end();

@@ -3,8 +3,9 @@
  * without the SDK preloaded: without it, spans are no-ops and ids are empty.
  */
 import { trace, type Span } from '@opentelemetry/api';
+import { TRACER_NAME } from './names.ts';
 
-export const tracer = trace.getTracer('levee');
+export const tracer = trace.getTracer(TRACER_NAME);
 
 export interface TraceIds {
   trace_id: string;

@@ -5,6 +5,7 @@
  * own those (undici's are set as far-off safety nets).
  */
 import type { Span } from '@opentelemetry/api';
+import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, ATTR_URL_PATH } from '@opentelemetry/semantic-conventions';
 import { Pool, type Dispatcher } from 'undici';
 import type { Secret } from '../../config.ts';
 import { parseRetryAfter, UpstreamHttpError, UpstreamProtocolError, type ProviderError } from './errors.ts';
@@ -67,14 +68,14 @@ export class LlmClient {
   async #request(method: 'GET' | 'POST', path: string, body: string | undefined, signal: AbortSignal, span: Span | undefined, accept?: string) {
     const fullPath = `${this.#basePath}${path}`;
     span?.setAttributes({
-      'http.request.method': method,
-      'server.address': this.#server.address,
-      'server.port': this.#server.port,
-      'url.path': fullPath,
+      [ATTR_HTTP_REQUEST_METHOD]: method,
+      [ATTR_SERVER_ADDRESS]: this.#server.address,
+      [ATTR_SERVER_PORT]: this.#server.port,
+      [ATTR_URL_PATH]: fullPath,
     });
     const headers = accept ? { ...this.#headers, accept } : this.#headers;
     const response = await this.#pool.request({ method, path: fullPath, headers, body, signal });
-    span?.setAttribute('http.response.status_code', response.statusCode);
+    span?.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.statusCode);
     if (response.statusCode >= 200 && response.statusCode < 300) return response;
     const providerError = await readProviderError(response.body);
     throw new UpstreamHttpError(response.statusCode, parseRetryAfter(response.headers), providerError);

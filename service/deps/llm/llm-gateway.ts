@@ -9,7 +9,7 @@ import { classifyFailure } from '../../resilience/classification.ts';
 import type { InstrumentedCalls } from '../../resilience/instrumented-calls.ts';
 import { AttemptTimeoutError } from '../../resilience/errors.ts';
 import { observeWithExemplar, type Metrics } from '../../telemetry/metrics.ts';
-import { SPAN_ATTRIBUTE } from '../../telemetry/names.ts';
+import { LABEL, SPAN_ATTRIBUTE } from '../../telemetry/names.ts';
 import { activeTraceIds } from '../../telemetry/tracing.ts';
 import type { LlmClient } from './client.ts';
 import { classifyLlmFailure, llmFailureToLevee } from './errors.ts';
@@ -186,8 +186,8 @@ export class LlmGateway {
     const { prompt_tokens: prompt = 0, completion_tokens: completion = 0, total_tokens: total } = usage;
     this.#options.calls.policies.quota?.recordTokens(typeof total === 'number' ? total : Number(prompt) + Number(completion));
     const { tokenUsage } = this.#options.metrics;
-    if (typeof usage.prompt_tokens === 'number') tokenUsage.observe({ gen_ai_operation_name: operation, model, gen_ai_token_type: 'input' }, usage.prompt_tokens);
-    if (typeof usage.completion_tokens === 'number') tokenUsage.observe({ gen_ai_operation_name: operation, model, gen_ai_token_type: 'output' }, usage.completion_tokens);
+    if (typeof usage.prompt_tokens === 'number') tokenUsage.observe({ [LABEL.genAiOperation]: operation, [LABEL.model]: model, [LABEL.tokenType]: 'input' }, usage.prompt_tokens);
+    if (typeof usage.completion_tokens === 'number') tokenUsage.observe({ [LABEL.genAiOperation]: operation, [LABEL.model]: model, [LABEL.tokenType]: 'output' }, usage.completion_tokens);
   }
 
   #spec(operation: LlmOperation, model: string, path: string, method = 'POST') {

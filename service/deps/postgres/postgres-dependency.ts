@@ -5,6 +5,7 @@
  * through `query` or `transaction`; `status` and `ping` feed its health check
  * (capabilities/health/postgres-health-check.ts).
  */
+import { ATTR_DB_SYSTEM_NAME, DB_SYSTEM_NAME_VALUE_POSTGRESQL } from '@opentelemetry/semantic-conventions';
 import type { PostgresConfig } from '../../config/postgres.ts';
 import { LeveeError, retryAfterHeader } from '../../errors.ts';
 import { DependencyPolicies } from '../../resilience/dependency-policies.ts';
@@ -102,7 +103,7 @@ export class PostgresDependency {
 
   async #run<T>(operation: PostgresOperation, signal: AbortSignal, attempt: (pool: PostgresPool, attemptSignal: AbortSignal) => Promise<T>): Promise<T> {
     const pool = await this.#whenReady();
-    const spec = { operation, model: operation, attemptSpanName: `postgres ${operation}`, attributes: { 'db.system.name': 'postgresql' } };
+    const spec = { operation, model: operation, attemptSpanName: `postgres ${operation}`, attributes: { [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_POSTGRESQL } };
     return this.#calls.run(spec, signal, ({ signal: attemptSignal }) => attempt(pool, attemptSignal));
   }
 
