@@ -115,7 +115,6 @@ describe('telemetry names', () => {
       timeoutMs: 'levee.attempt.timeout_ms',
       resendCount: 'http.request.resend_count',
       errorType: 'error.type',
-      requestId: 'levee.request_id',
       clientName: 'levee.client.name',
       genAiOperation: 'gen_ai.operation.name',
       genAiSystem: 'gen_ai.system',

@@ -122,7 +122,6 @@ export const SPAN_ATTRIBUTE = {
   timeoutMs: 'levee.attempt.timeout_ms',
   resendCount: ATTR_HTTP_REQUEST_RESEND_COUNT,
   errorType: ATTR_ERROR_TYPE,
-  requestId: 'levee.request_id',
   /** The API key's configured name, never the key. */
   clientName: 'levee.client.name',
   genAiOperation: ATTR_GEN_AI_OPERATION_NAME,
