@@ -6,6 +6,7 @@
  */
 import { rateLimitExceeded, rateLimitHeaders, type RateLimit, type RateLimitDecision } from '../../features/access/inbound-rate-limits.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
+import { LABEL } from '../../telemetry/names.ts';
 import type { LeveeContext, LeveeMiddleware } from '../state.ts';
 
 export interface RateLimitOptions {
@@ -18,12 +19,12 @@ export interface RateLimitOptions {
 }
 
 export function rateLimit({ limit, route, identify, metrics }: RateLimitOptions): LeveeMiddleware {
-  for (const outcome of ['allowed', 'limited']) metrics.rateLimitDecisions.inc({ http_route: route, scope: limit.scope, outcome }, 0);
+  for (const outcome of ['allowed', 'limited']) metrics.rateLimitDecisions.inc({ [LABEL.route]: route, scope: limit.scope, outcome }, 0);
   return async (ctx, next) => {
     const identity = identify(ctx);
     if (identity === undefined) return next();
     const decision = await limit.consume(identity, ctx.state.deadline.signal);
-    metrics.rateLimitDecisions.inc({ http_route: route, scope: limit.scope, outcome: decision.allowed ? 'allowed' : 'limited' });
+    metrics.rateLimitDecisions.inc({ [LABEL.route]: route, scope: limit.scope, outcome: decision.allowed ? 'allowed' : 'limited' });
     report(ctx, decision);
     if (!decision.allowed) throw rateLimitExceeded(decision);
     await next();

@@ -8,7 +8,7 @@
 import { trace } from '@opentelemetry/api';
 import type { Logger } from '../../telemetry/logger.ts';
 import { observeWithExemplar, type Metrics } from '../../telemetry/metrics.ts';
-import { SPAN_ATTRIBUTE } from '../../telemetry/names.ts';
+import { LABEL, SPAN_ATTRIBUTE } from '../../telemetry/names.ts';
 import { nameAfterRoute } from '../../telemetry/server-span.ts';
 import { activeTraceIds } from '../../telemetry/tracing.ts';
 import type { LeveeMiddleware } from '../state.ts';
@@ -38,7 +38,7 @@ export function requestTelemetry({ logger, metrics, slowMs }: RequestTelemetryOp
       const route = typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : undefined;
       observeWithExemplar(
         metrics.httpServerDuration,
-        { http_request_method: ctx.method, http_route: route ?? 'unmatched', http_response_status_code: status },
+        { [LABEL.method]: ctx.method, [LABEL.route]: route ?? 'unmatched', [LABEL.status]: status },
         durationMs / 1000,
         traceIds as Record<string, string> | undefined,
       );
