@@ -56,7 +56,7 @@ describe('loadConfig', () => {
     assert.equal(config.apiKeys?.reveal(), 'alice:key-alice-1,bob:key-bob-22');
   });
 
-  it('reads the shared-state tunables, with the seeds as defaults', () => {
+  it('reads the shared-state tunables and their defaults', () => {
     const defaults = loadConfig({});
     assert.deepEqual(defaults.rateLimits, { keyPerMinute: 0, ipPerMinute: 100 });
     assert.deepEqual(defaults.llm.quota, { requestsPerMinute: 0, concurrent: 0, tokensPerMinute: 0 });
@@ -79,6 +79,26 @@ describe('loadConfig', () => {
     assert.deepEqual(problemsOf({ REDIS_KEY_PREFIX: 'a b', RATE_LIMIT_IP_PER_MIN: '-1' }), [
       'REDIS_KEY_PREFIX: must be 1-64 characters of [A-Za-z0-9_:.-] (got "a b")',
       'RATE_LIMIT_IP_PER_MIN: must be at least 0 (got "-1")',
+    ]);
+  });
+
+  it('reads the conversation and idempotency limits, each bounded', () => {
+    const defaults = loadConfig({});
+    assert.deepEqual(defaults.conversations, { ttlMs: 3_600_000, maxMessages: 20, maxLocalConversations: 10_000 });
+    assert.deepEqual(defaults.idempotency, { ttlMs: 86_400_000, maxLocalRecords: 10_000 });
+    const config = loadConfig({
+      CONVERSATION_TTL_MS: '60000',
+      CONVERSATION_MAX_MESSAGES: '6',
+      CONVERSATION_MEMORY_MAX_ENTRIES: '500',
+      IDEMPOTENCY_TTL_MS: '3600000',
+      IDEMPOTENCY_MEMORY_MAX_ENTRIES: '200',
+    });
+    assert.deepEqual(config.conversations, { ttlMs: 60_000, maxMessages: 6, maxLocalConversations: 500 });
+    assert.deepEqual(config.idempotency, { ttlMs: 3_600_000, maxLocalRecords: 200 });
+    assert.deepEqual(problemsOf({ CONVERSATION_MAX_MESSAGES: '1', IDEMPOTENCY_TTL_MS: '0', CONVERSATION_MEMORY_MAX_ENTRIES: 'many' }), [
+      'CONVERSATION_MAX_MESSAGES: must be at least 2 (got "1")',
+      'CONVERSATION_MEMORY_MAX_ENTRIES: must be an integer (got "many")',
+      'IDEMPOTENCY_TTL_MS: must be at least 1000 (got "0")',
     ]);
   });
 
