@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startFleet, type Fleet } from './support/fleet.ts';
-import { waitFor } from './support/levee-process.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const chat = (url: string) =>
   fetch(`${url}/v1/chat/completions`, {

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSimulator, type SimulatorHandle } from '../simulator/server.ts';
-import { spawnLevee, spawnProcess, waitFor, type LeveeProcess } from './support/levee-process.ts';
+import { spawnLevee, spawnProcess, type LeveeProcess } from './support/levee-process.ts';
+import { waitFor } from './support/wait-for.ts';
 
 describe('embedded vector store isolation', () => {
   let dataDir: string;

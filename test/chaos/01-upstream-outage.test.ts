@@ -21,7 +21,7 @@ import { after, before, describe, it } from 'node:test';
 import { breakerState, INSTANCES, startChaosStack, type ChaosStack } from './support/chaos-stack.ts';
 import { nowMs, percentile, round, sleep, sleepUntil } from './support/clock.ts';
 import { sentBetween, startLoad, statusCounts } from './support/load-driver.ts';
-import { waitFor } from '../support/levee-process.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { byVariant, ChaosReport } from './support/result-writer.ts';
 import { startSampler } from './support/sampler.ts';
 

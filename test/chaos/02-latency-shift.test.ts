@@ -22,7 +22,7 @@ import { INSTANCES, startChaosStack, type ChaosStack } from './support/chaos-sta
 import { nowMs, round, sleep, sleepUntil } from './support/clock.ts';
 import { sentBetween, startLoad, statusCounts } from './support/load-driver.ts';
 import { chatTimeoutMs, scrape, type MetricsScrape } from './support/metrics.ts';
-import { waitFor } from '../support/levee-process.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { byVariant, ChaosReport } from './support/result-writer.ts';
 import { startSampler } from './support/sampler.ts';
 

@@ -19,7 +19,7 @@ import { request } from 'undici';
 import { breakerSnapshot, breakerState, INSTANCES, startChaosStack, type ChaosStack } from './support/chaos-stack.ts';
 import { nowMs, percentile, round, sleep, sleepUntil } from './support/clock.ts';
 import { clientAgent, sendChat, startLoad, statusCounts, type RequestRecord } from './support/load-driver.ts';
-import { waitFor } from '../support/levee-process.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { scrape } from './support/metrics.ts';
 import { byVariant, ChaosReport } from './support/result-writer.ts';
 import { startSampler } from './support/sampler.ts';
