@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { InvalidFaultRuleError } from '../simulator/fault-rules.ts';
 import type { FaultRuleView } from '../simulator/faults.ts';
@@ -15,6 +16,7 @@ import { SeededRandom } from '../simulator/random.ts';
 import type { RequestLogEntry } from '../simulator/request-log.ts';
 import { startSimulator, type SimulatorHandle } from '../simulator/server.ts';
 import type { StatsSnapshot } from '../simulator/stats.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -116,14 +118,6 @@ function sseData(text: string): string[] {
 }
 
 const stats = () => sim.stats();
-
-async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** A request over node:http, so a reset shows its real socket error code (fetch wraps it). */
 function rawPost(url: string, body: unknown): Promise<{ data: string; error: NodeJS.ErrnoException | undefined; status: number | undefined }> {
@@ -437,10 +431,14 @@ describe('faults', () => {
 
   it('steps latency up at atMs after the rule was installed', async () => {
     sim.addFault({ fault: { type: 'latency', distribution: { kind: 'step', beforeMs: 0, afterMs: 150, atMs: 100 } } });
+    // The in-process simulator took its install time on this clock, before this line.
+    const stepAt = performance.now() + 100;
     let startedAt = performance.now();
     await call('/v1/models');
     assert.ok(performance.now() - startedAt < 100, 'fast before the step');
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    // The step's time is the subject: nothing shows it has passed but a slow answer, which is
+    // what is asserted, so wait out the time itself.
+    await delay(Math.max(0, stepAt + 1 - performance.now()));
     startedAt = performance.now();
     await call('/v1/models');
     assert.ok(performance.now() - startedAt >= 145, 'slow after the step');
@@ -453,7 +451,7 @@ describe('faults', () => {
     assert.ok(result instanceof Error, 'the request never got an answer');
     assert.equal(result.name, 'TimeoutError');
     assert.ok(performance.now() - startedAt >= 140);
-    await waitFor(() => stats().in_flight.current === 0, 'the hung request to close');
+    await waitFor(() => stats().in_flight.current === 0, { timeoutMs: 2_000, what: 'the hung request to close' });
     const snapshot = stats();
     assert.equal(snapshot.total, 1);
     assert.equal(snapshot.by_outcome.hang, 1);
@@ -465,7 +463,7 @@ describe('faults', () => {
     const { error, status } = await rawPost(`${sim.url}/chat/completions`, chatBody());
     assert.equal(status, undefined);
     assert.equal(error?.code, 'ECONNRESET');
-    await waitFor(() => stats().by_outcome.reset === 1, 'the reset to be counted');
+    await waitFor(() => stats().by_outcome.reset === 1, { timeoutMs: 2_000, what: 'the reset to be counted' });
   });
 
   it('slow-stream: sends headers at once and the first chunk after ttftMs, with gaps between chunks', async () => {
@@ -496,7 +494,7 @@ describe('faults', () => {
     assert.equal(next, 'stalled');
     assert.equal(sseData(text).length, 2);
     controller.abort();
-    await waitFor(() => stats().in_flight.current === 0, 'the stalled stream to close');
+    await waitFor(() => stats().in_flight.current === 0, { timeoutMs: 2_000, what: 'the stalled stream to close' });
     assert.equal(stats().by_outcome.stall, 1);
     assert.ok(performance.now() - startedAt < 1_000);
 
@@ -514,7 +512,7 @@ describe('faults', () => {
     assert.equal(error?.code, 'ECONNRESET');
     assert.equal(sseData(data).length, 3);
     assert.ok(!data.includes('[DONE]'));
-    await waitFor(() => stats().by_outcome.reset === 1, 'the reset to be counted');
+    await waitFor(() => stats().by_outcome.reset === 1, { timeoutMs: 2_000, what: 'the reset to be counted' });
     const viaFetch = await fetch(`${sim.url}/chat/completions`, { method: 'POST', body: JSON.stringify(chatBody({ stream: true })) });
     assert.equal(viaFetch.status, 200);
     await assert.rejects(viaFetch.text(), TypeError, 'fetch reports the cut stream');
@@ -572,7 +570,7 @@ describe('counters, log and admin API', () => {
   it('tracks the high-water mark of concurrent requests', async () => {
     sim.addFault({ fault: { type: 'latency', distribution: { kind: 'fixed', ms: 100 } } });
     await Promise.all(Array.from({ length: 5 }, () => call('/v1/models')));
-    await waitFor(() => stats().in_flight.current === 0, 'requests to close');
+    await waitFor(() => stats().in_flight.current === 0, { timeoutMs: 2_000, what: 'requests to close' });
     assert.deepEqual(stats().in_flight, { current: 0, max: 5 });
     assert.equal((await call('/_sim/stats/reset', { method: 'POST' })).status, 200);
     for (let index = 0; index < 3; index += 1) await call('/v1/models');
@@ -640,7 +638,7 @@ describe('counters, log and admin API', () => {
     const doomed = await startSimulator();
     doomed.addFault({ fault: { type: 'hang' } });
     const hanging = fetch(`${doomed.url}/models`).catch((error: Error) => error);
-    await waitFor(() => doomed.stats().by_outcome.hang === 1, 'the request to hang');
+    await waitFor(() => doomed.stats().by_outcome.hang === 1, { timeoutMs: 2_000, what: 'the request to hang' });
     const startedAt = performance.now();
     await doomed.close();
     assert.ok(performance.now() - startedAt < 500);
@@ -672,7 +670,7 @@ describe('npm run simulator (simulator/main.ts)', () => {
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     const exited = once(child, 'exit');
-    await waitFor(() => stdout.includes('\n'), 'the listening line', 5_000);
+    await waitFor(() => stdout.includes('\n'), { timeoutMs: 5_000, what: 'the listening line' });
     const line = JSON.parse(stdout.split('\n')[0] ?? '') as { msg: string; url: string };
     assert.equal(line.msg, 'simulator listening');
     assert.match(line.url, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
