@@ -92,7 +92,7 @@ describe('embedded Postgres', () => {
       attempts++;
       assert.equal(await countDocs(first.url), 3);
       return true;
-    }, { timeoutMs: 1_000, intervalMs: 100, what: 'a new connection to count the documents' });
+    }, { timeoutMs: 3_000, intervalMs: 100, what: 'a new connection to count the documents' });
     assert.ok(attempts <= 3, `connected after ${attempts} attempts`);
     await slow;
   });
