@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { ACQUIRE_LEASE } from '../service/deps/redis/quota-scripts.ts';
 import { RedisQuotaStore } from '../service/deps/redis/quota-store.ts';
 import { RedisDependency } from '../service/deps/redis/redis-dependency.ts';
-import type { QuotaLimits, QuotaSnapshot } from '../service/resilience/outgoing-quota.ts';
+import type { QuotaLimits } from '../service/resilience/outgoing-quota.ts';
 import { createLogger } from '../service/telemetry/logger.ts';
 import { createMetrics } from '../service/telemetry/metrics.ts';
 import { startRedisServer, type RedisServer } from './support/redis-server.ts';
@@ -18,6 +18,7 @@ import { waitFor } from './support/wait-for.ts';
 const SIGNAL = new AbortController().signal;
 const limits = (overrides: Partial<QuotaLimits>): QuotaLimits => ({ requestsPerMinute: 0, concurrent: 0, tokensPerMinute: 0, ...overrides });
 const LEASES = limits({ concurrent: 2 });
+type QuotaSnapshot = Awaited<ReturnType<RedisQuotaStore['snapshot']>>;
 
 describe('RedisQuotaStore', () => {
   let server: RedisServer;
