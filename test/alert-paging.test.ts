@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { waitFor } from './support/levee-process.ts';
+import { setTimeout as delay } from 'node:timers/promises';
+import { waitFor } from './support/wait-for.ts';
 import { startLeveeWithSimulator, type LeveeWithSimulator } from './support/levee-with-simulator.ts';
 import {
   startAlertmanager,
@@ -21,6 +22,8 @@ import {
 
 const RULE_OVERRIDES = "{ breaker: { pageAfter: '4s', smoothing: '4s' } }";
 const RUNBOOK = 'https://github.com/levee-ai/levee/blob/main/alerts/runbook.md#leveecircuitbreakeropen';
+/** Load pacing: the steady traffic's pause between calls (at most 20 calls a second). */
+const BETWEEN_CALLS_MS = 50;
 
 const chat = (url: string) =>
   fetch(`${url}/v1/chat/completions`, {
@@ -59,7 +62,7 @@ describe('breaker-open paging, Levee → Prometheus → Alertmanager → webhook
     traffic.done = (async () => {
       while (!traffic.stop) {
         await chat(stack.levee.url).catch(() => 0);
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await delay(BETWEEN_CALLS_MS);
       }
     })();
   });

@@ -14,7 +14,8 @@ import { parse } from 'yaml';
 import { alertTargets } from '../alerts/targets.ts';
 import { renderJsonnet, staleTargets } from '../dashboards/lib/jsonnet-render.ts';
 import { startAlertmanager, startWebhookReceiver, type MonitoringProcess, type WebhookReceiver } from '../stack/monitoring.ts';
-import { REPO_ROOT, waitFor } from './support/levee-process.ts';
+import { REPO_ROOT } from './support/levee-process.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const run = promisify(execFile);
 const alerts = join(REPO_ROOT, 'alerts');

@@ -8,7 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { spawnProcess, waitFor } from './support/levee-process.ts';
+import { spawnProcess } from './support/levee-process.ts';
+import { waitFor } from './support/wait-for.ts';
 import { LEVEE_ENTRY, startLeveeWithSimulator, type LeveeWithSimulator } from './support/levee-with-simulator.ts';
 import { scrapeMetric } from './support/metrics-scrape.ts';
 

@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { measurePolicyPipeline } from '../bench/policy-pipeline.ts';
 import { startSimulator, type SimulatorHandle } from '../simulator/server.ts';
-import { REPO_ROOT, waitFor } from './support/levee-process.ts';
+import { REPO_ROOT } from './support/levee-process.ts';
+import { waitFor } from './support/wait-for.ts';
 
 describe('bench: policy pipeline microbenchmark', () => {
   it('returns µs per call for the bare call, the pipeline with and without telemetry, and the difference', async () => {

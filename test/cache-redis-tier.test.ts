@@ -11,6 +11,7 @@ import { CachedCalls } from '../service/features/cache/cached-calls.ts';
 import { createLogger } from '../service/telemetry/logger.ts';
 import { createMetrics, type Metrics } from '../service/telemetry/metrics.ts';
 import { startRedisServer, type RedisServer } from './support/redis-server.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const config = {
   redis: { keyPrefix: 'test:', timeoutMs: 100, maxConcurrent: 16, breakerFailures: 100, breakerHalfOpenAfterMs: 1_000 },
@@ -60,7 +61,10 @@ describe('cache Redis tier', () => {
     const [a, b] = replicas;
     const cached = new TieredCache({ name: 'search', ttlMs: 1, graceMs: 60_000, memory: { maxEntries: 10, maxBytes: 10_000 }, redis: b!.redis, metrics: b!.metrics });
     await cached.set('k2', 'old');
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Wait until the local entry is no longer fresh (its TTL is 1 ms): only then does a read look
+    // in Redis, where the entry stored from now on is the newer one.
+    const local = await cached.memory.get<string>('k2');
+    await waitFor(() => Date.now() > local!.freshUntil, { timeoutMs: 1_000, intervalMs: 1, what: 'the local entry to go stale' });
     await a!.cache.set('k2', 'new');
     assert.equal((await cached.get('k2'))?.value, 'new');
   });

@@ -18,7 +18,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { dashboardQueries, substituteVariables } from './support/dashboard-queries.ts';
-import { waitFor } from './support/levee-process.ts';
+import { waitFor } from './support/wait-for.ts';
 import { startLeveeWithSimulator, type LeveeWithSimulator } from './support/levee-with-simulator.ts';
 import { startPrometheus, type PrometheusServer } from '../stack/monitoring.ts';
 import { startRedisServer, type RedisServer } from './support/redis-server.ts';

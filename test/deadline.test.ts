@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { ClientClosedRequestError, DeadlineExceededError } from '../service/resilience/deadline.ts';
 import { startInProcess } from './support/in-process.ts';
-import { waitFor } from './support/levee-process.ts';
+import { waitFor } from './support/wait-for.ts';
 import { observed } from './support/test-routes.ts';
 
 describe('request deadline', () => {

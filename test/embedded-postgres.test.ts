@@ -15,13 +15,15 @@ import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout } from 'node:timers/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import { acquireDataDirLock, LOCK_FILE_NAME, readLockHolder } from '../service/deps/postgres/embedded/data-dir-lock.ts';
 import { EmbeddedPostgresError, startEmbeddedPostgres, type EmbeddedPostgres } from '../service/deps/postgres/embedded/embedded-postgres.ts';
 import { createLogger } from '../service/telemetry/logger.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const SERVER_PATH = 'service/deps/postgres/embedded/pglite-server.ts';
+const QUERY_HEAD_START_MS = 50;
 
 describe('embedded Postgres', () => {
   let dataDir: string;
@@ -77,21 +79,20 @@ describe('embedded Postgres', () => {
     dropped.on('error', () => {});
     await dropped.connect();
     const slow = dropped.query('SELECT pg_sleep(0.3)').catch(() => undefined);
-    await setTimeout(50);
+    // PGlite runs the query on the server's only thread and says nothing until it ends, and the
+    // one other way to see it busy, a second connection, is what this test is about: so give the
+    // 300 ms query a 50 ms head start before the drop.
+    await delay(QUERY_HEAD_START_MS);
     socket.destroy();
     // The first attempt can come before the old connection's handler is gone and be refused; that
     // refused socket, left to pglite-socket alone, would stay counted against its limit for good.
+    // Attempts every 100 ms, so their count says how long the server took to take one again.
     let attempts = 0;
-    for (;;) {
+    await waitFor(async () => {
       attempts++;
-      try {
-        assert.equal(await countDocs(first.url), 3);
-        break;
-      } catch (error) {
-        if (attempts === 10) throw error;
-        await setTimeout(100);
-      }
-    }
+      assert.equal(await countDocs(first.url), 3);
+      return true;
+    }, { timeoutMs: 3_000, intervalMs: 100, what: 'a new connection to count the documents' });
     assert.ok(attempts <= 3, `connected after ${attempts} attempts`);
     await slow;
   });
@@ -126,15 +127,11 @@ describe('embedded Postgres', () => {
   it('takes over the stale lock of a server that was killed, and logs that it died', async () => {
     const killed = await start();
     await withClient(killed.url, (client) => client.query("INSERT INTO docs VALUES (4, '[0,0,1]')"));
-    const exited = new Promise<void>((resolve) => {
-      const poll = setInterval(() => {
-        if (!logLines.some((line) => line.msg === 'embedded postgres exited unexpectedly' && line.pid === killed.pid)) return;
-        clearInterval(poll);
-        resolve();
-      }, 20);
-    });
     process.kill(killed.pid, 'SIGKILL');
-    await exited;
+    await waitFor(() => logLines.some((line) => line.msg === 'embedded postgres exited unexpectedly' && line.pid === killed.pid), {
+      intervalMs: 20,
+      what: 'the parent to log that the server died',
+    });
     assert.equal(readLockHolder(dataDir)?.pid, killed.pid, 'SIGKILL leaves the lock behind');
 
     const next = await start();

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { waitFor } from './support/levee-process.ts';
+import { waitFor } from './support/wait-for.ts';
 import { startLeveeWithSimulator, type LeveeWithSimulator } from './support/levee-with-simulator.ts';
 
 const chat = (url: string) =>

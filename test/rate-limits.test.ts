@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from 'redis';
 import { startFleet, type Fleet } from './support/fleet.ts';
-import { waitFor, type LeveeProcess } from './support/levee-process.ts';
+import type { LeveeProcess } from './support/levee-process.ts';
+import { waitFor } from './support/wait-for.ts';
 import { scrapeMetric } from './support/metrics-scrape.ts';
 
 const KEY = 'alpha-key-0123456789';

@@ -6,8 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startFleet, type Fleet } from './support/fleet.ts';
-import { waitFor } from './support/levee-process.ts';
+import { waitFor } from './support/wait-for.ts';
 import { scrapeMetric } from './support/metrics-scrape.ts';
+
+/**
+ * Answers the load must have had in a phase (Redis up, Redis gone) before the next begins: each
+ * of its 4 loops through it several times, so the phase is exercised rather than merely begun.
+ */
+const ANSWERS_PER_PHASE = 20;
 
 interface LoadResult {
   statuses: number[];
@@ -43,6 +49,12 @@ function steadyLoad(fleet: Fleet, loops: number) {
   };
 }
 
+/** Waits until the load has had `count` more answers than it had when called. */
+async function moreAnswers(load: ReturnType<typeof steadyLoad>, count: number, what: string): Promise<void> {
+  const target = load.result.statuses.length + count;
+  await waitFor(() => load.result.statuses.length >= target, { timeoutMs: 5_000, what: `${count} ${what}` });
+}
+
 const degraded = (url: string) => scrapeMetric(url, 'levee_shared_state_degraded', { feature: 'circuit_breakers' });
 const allReplicas = async (fleet: Fleet, predicate: (url: string) => Promise<boolean>) =>
   (await Promise.all(fleet.replicas.map((replica) => predicate(replica.url)))).every(Boolean) ? true : undefined;
@@ -58,10 +70,10 @@ describe('Redis outage under load', () => {
 
   it('a killed Redis fails no request; shared mode resumes within 5 s of its restart', async () => {
     const load = steadyLoad(fleet, 2);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await moreAnswers(load, ANSWERS_PER_PHASE, 'answers in shared mode before the kill');
     await fleet.redis.kill();
     await waitFor(() => allReplicas(fleet, async (url) => (await degraded(url)) === 1), { timeoutMs: 3_000, what: () => 'degraded metric on both replicas' });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await moreAnswers(load, ANSWERS_PER_PHASE, 'answers on local state while Redis is dead');
 
     await fleet.redis.restart();
     const restarted = performance.now();
@@ -78,11 +90,11 @@ describe('Redis outage under load', () => {
 
   it('a Redis that stops answering (SIGSTOP) makes no request wait on it, and none fails', async () => {
     const load = steadyLoad(fleet, 2);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await moreAnswers(load, ANSWERS_PER_PHASE, 'answers in shared mode before the pause');
     fleet.redis.pause();
     try {
       await waitFor(() => allReplicas(fleet, async (url) => (await degraded(url)) === 1), { timeoutMs: 3_000, what: () => 'degraded metric on both replicas' });
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await moreAnswers(load, ANSWERS_PER_PHASE, 'answers on local state while Redis is paused');
       const ready = await fetch(`${fleet.replicas[0]!.url}/health/ready`);
       assert.equal(ready.status, 200, 'Redis is optional: readiness holds');
     } finally {

@@ -13,14 +13,26 @@ import type { QuotaLimits } from '../service/resilience/outgoing-quota.ts';
 import { createLogger } from '../service/telemetry/logger.ts';
 import { createMetrics } from '../service/telemetry/metrics.ts';
 import { startRedisServer, type RedisServer } from './support/redis-server.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const SIGNAL = new AbortController().signal;
 const limits = (overrides: Partial<QuotaLimits>): QuotaLimits => ({ requestsPerMinute: 0, concurrent: 0, tokensPerMinute: 0, ...overrides });
+const LEASES = limits({ concurrent: 2 });
+type QuotaSnapshot = Awaited<ReturnType<RedisQuotaStore['snapshot']>>;
 
 describe('RedisQuotaStore', () => {
   let server: RedisServer;
   let redis: RedisDependency;
   const store = (dependency: string) => new RedisQuotaStore({ redis, dependency });
+  /**
+   * Debits and releases are fire-and-forget writes: wait until Redis itself shows the state
+   * (a snapshot in shared mode; the local mirror would show it at once).
+   */
+  const untilRedisShows = (replica: RedisQuotaStore, quota: QuotaLimits, holds: (snapshot: QuotaSnapshot) => boolean, what: string) =>
+    waitFor(async () => {
+      const snapshot = await replica.snapshot(quota, SIGNAL);
+      return snapshot.mode === 'shared' && holds(snapshot);
+    }, { timeoutMs: 2_000, what });
 
   before(async () => {
     server = await startRedisServer();
@@ -60,7 +72,7 @@ describe('RedisQuotaStore', () => {
     const quota = limits({ tokensPerMinute: 6_000 });
     assert.equal((await a.admit(quota, SIGNAL)).admitted, true);
     a.debitTokens(6_000, 6_600); // 600 in debt: 6 s
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await untilRedisShows(a, quota, (snapshot) => (snapshot.tokens_available ?? 0) < 0, 'the token debt in Redis');
     const refused = await b.admit(quota, SIGNAL);
     assert.equal(refused.admitted, false);
     if (!refused.admitted) {
@@ -76,16 +88,16 @@ describe('RedisQuotaStore', () => {
     assert.ok(first.lease && second.lease);
     assert.equal((await a.acquireLease(2, SIGNAL)).lease, undefined, 'the fleet holds 2 of 2');
     first.lease.release();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await untilRedisShows(a, LEASES, (snapshot) => snapshot.leases_in_use === 1, 'the released lease to leave Redis');
     const third = await a.acquireLease(2, SIGNAL);
     assert.ok(third.lease, 'a released lease is free for any replica');
     third.lease.release();
+    await untilRedisShows(a, LEASES, (snapshot) => snapshot.leases_in_use === 1, 'the released lease to leave Redis');
 
     // A replica that took a lease and died: nobody renews it, so it lapses after its TTL (150 ms here).
-    await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(await ACQUIRE_LEASE.run(redis.connection.commands, SIGNAL, [a.keys.leases], [2, 'dead-replica', 150]), [1, 2]);
     assert.equal((await a.acquireLease(2, SIGNAL)).lease, undefined);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await untilRedisShows(a, LEASES, (snapshot) => snapshot.leases_in_use === 1, 'the dead replica’s lease to lapse');
     const afterDeath = await a.acquireLease(2, SIGNAL);
     assert.ok(afterDeath.lease, 'the dead replica’s lease expired');
     assert.equal((await a.snapshot(limits({ concurrent: 2 }), SIGNAL)).leases_in_use, 2);

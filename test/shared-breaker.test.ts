@@ -6,8 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { startFleet, type Fleet } from './support/fleet.ts';
-import { waitFor } from './support/levee-process.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const chat = (url: string) =>
   fetch(`${url}/v1/chat/completions`, {
@@ -23,6 +24,9 @@ async function breakerState(url: string): Promise<string> {
 
 const admin = (url: string, action: string) =>
   fetch(`${url}/admin/circuit-breakers/llm/${action}`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token-0123456789' } });
+
+/** Load pacing: a caller's pause between calls, so loops meeting the open breaker's instant 503s do not spin. */
+const BETWEEN_CALLS_MS = 10;
 
 const chatRequestsSeen = (fleet: Fleet) => fleet.simulator.requests().filter((entry) => entry.route === 'chat');
 
@@ -77,7 +81,7 @@ describe('shared circuit breaker across replicas', () => {
       Array.from({ length: 3 }, async () => {
         while (!closed) {
           await (await chat(replica.url)).arrayBuffer();
-          await new Promise((resolve) => setTimeout(resolve, 10));
+          await delay(BETWEEN_CALLS_MS);
         }
       }),
     );

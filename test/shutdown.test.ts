@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
-import { spawnLevee, waitFor } from './support/levee-process.ts';
+import { spawnLevee } from './support/levee-process.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const GRACE_MS = 10_000;
 

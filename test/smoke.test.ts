@@ -1,7 +1,8 @@
 /** Starts Levee exactly as the README says (`npm start`) and probes it. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { spawnLevee, waitFor } from './support/levee-process.ts';
+import { spawnLevee } from './support/levee-process.ts';
+import { waitFor } from './support/wait-for.ts';
 
 describe('npm start', () => {
   it('serves /health/live on embedded defaults, on Node 24, and stops on SIGTERM', async () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { waitFor } from './support/levee-process.ts';
+import { waitFor } from './support/wait-for.ts';
 import { startLeveeWithSimulator, type LeveeWithSimulator } from './support/levee-with-simulator.ts';
 
 interface OtlpAttribute {

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSimulator, type SimulatorHandle } from '../simulator/server.ts';
-import { spawnLevee, spawnProcess, waitFor, type LeveeProcess } from './support/levee-process.ts';
+import { spawnLevee, spawnProcess, type LeveeProcess } from './support/levee-process.ts';
+import { scrapeMetric } from './support/metrics-scrape.ts';
+import { waitFor } from './support/wait-for.ts';
 
 describe('embedded vector store isolation', () => {
   let dataDir: string;
@@ -45,8 +47,12 @@ describe('embedded vector store isolation', () => {
       order.push('slow query');
       return { status: response.status, body: (await response.json()) as { error: { code: string } } };
     });
-    // Give the slow query time to reach the store's process.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The embedded store runs one call at a time (its bulkhead has one slot): once the slow query
+    // holds that slot, the store is busy with it.
+    await waitFor(async () => (await scrapeMetric(levee.url, 'levee_bulkhead_active_calls', { dependency: 'postgres' })) === 1, {
+      timeoutMs: 2_000,
+      what: 'the slow query to hold the vector store',
+    });
     const live = await fetch(`${levee.url}/health/live`);
     order.push('live');
     const chat = await fetch(`${levee.url}/v1/chat/completions`, {

@@ -4,10 +4,7 @@ import { AdaptiveTimeout, AdaptiveTimeoutPolicy, OVERFLOW_KEY, type AttemptConte
 import { AdaptiveTimeoutTracker, type AdaptiveTimeoutOptions } from './adaptive-timeout-tracker.ts';
 import { Deadline, DeadlineExceededError } from './deadline.ts';
 import { AttemptTimeoutError } from './errors.ts';
-
-const flush = async () => {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-};
+import { flush } from './testing/flush.ts';
 
 const options: AdaptiveTimeoutOptions = {
   multiplier: 2,

@@ -4,20 +4,7 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { Bulkhead } from './bulkhead.ts';
 import { childSignal, Deadline, DeadlineExceededError } from './deadline.ts';
 import { SaturatedError } from './errors.ts';
-
-const flush = async () => {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-};
-
-function deferred<T = string>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { flush } from './testing/flush.ts';
 
 function makeBulkhead(overrides: { maxConcurrent?: number; maxQueued?: number; queueTimeoutMs?: number } = {}) {
   const bulkhead = new Bulkhead({
@@ -32,9 +19,9 @@ function makeBulkhead(overrides: { maxConcurrent?: number; maxQueued?: number; q
   return { bulkhead, rejections };
 }
 
-/** Starts a call that runs until its deferred settles; `started` tells whether it got a slot. */
+/** Starts a call that runs until its gate settles; `started` tells whether it got a slot. */
 function hold(bulkhead: Bulkhead, signal?: AbortSignal) {
-  const gate = deferred();
+  const gate = Promise.withResolvers<string>();
   const call = { started: false, gate, result: undefined as unknown as Promise<string> };
   call.result = bulkhead.execute(() => {
     call.started = true;

@@ -4,13 +4,10 @@ import type { BreakerFleetLink, ProbeOutcome, ProbeSlot, SharedBreakerState } fr
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { CountAndRateBreaker } from './count-and-rate-breaker.ts';
 import { OpenCircuitError } from './errors.ts';
+import { flush } from './testing/flush.ts';
 
 const HALF_OPEN_AFTER = 10_000;
 const NOW = 1_000_000;
-
-const flush = async () => {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-};
 
 /** A fleet that records what the breaker tells it and answers probes as the test says. */
 class FakeFleet implements BreakerFleetLink {

@@ -5,7 +5,8 @@ import { DependencyPolicies, type PolicySheet } from './dependency-policies.ts';
 import { QuotaExhaustedError } from './errors.ts';
 import { LocalQuotaStore } from './local-quota-store.ts';
 import { OutgoingQuota, type QuotaLimits, type QuotaWait } from './outgoing-quota.ts';
-import { flush, settle } from './testing/retry-harness.ts';
+import { settle } from './testing/retry-harness.ts';
+import { flush } from './testing/flush.ts';
 
 const NOW = 1_000_000;
 const limits = (overrides: Partial<QuotaLimits>): QuotaLimits => ({ requestsPerMinute: 0, concurrent: 0, tokensPerMinute: 0, ...overrides });

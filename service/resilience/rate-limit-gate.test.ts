@@ -3,10 +3,7 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { Deadline } from './deadline.ts';
 import { RateLimitedError } from './errors.ts';
 import { RateLimitGate, type GateClosure } from './rate-limit-gate.ts';
-
-const flush = async () => {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-};
+import { flush } from './testing/flush.ts';
 
 const NOW = 1_000_000;
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { ClassifiedRetry } from './retry.ts';
-import { TransientError, flush, makeRetry, rejection } from './testing/retry-harness.ts';
+import { TransientError, makeRetry, rejection } from './testing/retry-harness.ts';
+import { flush } from './testing/flush.ts';
 
 describe('ClassifiedRetry: backoff', () => {
   beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 }));

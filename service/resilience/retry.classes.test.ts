@@ -3,7 +3,8 @@ import { BrokenCircuitError } from 'cockatiel';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { OpenCircuitError, RateLimitedError, SaturatedError } from './errors.ts';
 import { ClassifiedRetry } from './retry.ts';
-import { PermanentError, TransientError, flush, makeRetry, rejection, settle } from './testing/retry-harness.ts';
+import { PermanentError, TransientError, makeRetry, rejection, settle } from './testing/retry-harness.ts';
+import { flush } from './testing/flush.ts';
 
 describe('ClassifiedRetry: what is retried', () => {
   beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 }));

@@ -4,7 +4,8 @@ import { Deadline } from './deadline.ts';
 import { RateLimitedError } from './errors.ts';
 import { ClassifiedRetry, type RetryContext } from './retry.ts';
 import { RetryBudget } from './retry-budget.ts';
-import { ThrottledError, TransientError, flush, makeRetry, rejection, settle } from './testing/retry-harness.ts';
+import { ThrottledError, TransientError, makeRetry, rejection, settle } from './testing/retry-harness.ts';
+import { flush } from './testing/flush.ts';
 
 describe('ClassifiedRetry: rate limits, deadlines and budget', () => {
   beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 }));

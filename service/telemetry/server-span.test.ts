@@ -7,6 +7,7 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { waitFor } from '../../test/support/wait-for.ts';
 import { nameAfterRoute, startServerSpan } from './server-span.ts';
 
 describe('server span', () => {
@@ -41,10 +42,9 @@ describe('server span', () => {
     context.disable();
   });
 
-  const finished = async (count: number) => {
-    for (let wait = 0; exporter.getFinishedSpans().length < count && wait < 100; wait++) await new Promise((resolve) => setTimeout(resolve, 10));
-    return exporter.getFinishedSpans();
-  };
+  // A span ends on the response's 'close', which can come just after the client has the body.
+  const finished = (count: number) =>
+    waitFor(() => exporter.getFinishedSpans().length >= count && exporter.getFinishedSpans(), { timeoutMs: 1_000, intervalMs: 10, what: `${count} finished span(s)` });
 
   it('is a SERVER span named after the route, with the stable HTTP attributes and no query string', async () => {
     exporter.reset();

@@ -19,9 +19,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import { breakerState, INSTANCES, startChaosStack, type ChaosStack } from './support/chaos-stack.ts';
-import { nowMs, percentile, round, sleep, sleepUntil } from './support/clock.ts';
+import { holdFor, holdUntil, nowMs, percentile, round } from './support/clock.ts';
 import { sentBetween, startLoad, statusCounts } from './support/load-driver.ts';
-import { waitFor } from '../support/levee-process.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { byVariant, ChaosReport } from './support/result-writer.ts';
 import { startSampler } from './support/sampler.ts';
 
@@ -49,7 +49,7 @@ describe('chaos: upstream outage and recovery', { timeout: 180_000 }, () => {
     const bothAre = async (...states: string[]) =>
       (await Promise.all(INSTANCES.map((name) => breakerState(stack.instances[name].url)))).every((state) => states.includes(state));
 
-    await sleepUntil(t0 + HEALTHY_MS);
+    await holdUntil(t0 + HEALTHY_MS);
     const faultStart = nowMs();
     simulator.setFaults([UPSTREAM_LATENCY, { route: 'chat', fault: { type: 'error', status: 500 } }]);
     const bothOpenAt = await waitFor(async () => ((await bothAre('open', 'half_open')) ? nowMs() : undefined), {
@@ -64,7 +64,7 @@ describe('chaos: upstream outage and recovery', { timeout: 180_000 }, () => {
     simulator.resetStats();
     const probeWindowStart = nowMs();
 
-    await sleepUntil(faultStart + OUTAGE_MS);
+    await holdUntil(faultStart + OUTAGE_MS);
     const probeStats = simulator.stats();
     const faultEnd = nowMs();
     simulator.setFaults([UPSTREAM_LATENCY]);
@@ -73,7 +73,7 @@ describe('chaos: upstream outage and recovery', { timeout: 180_000 }, () => {
       intervalMs: 100,
       what: () => 'both breakers to close',
     }).catch(() => undefined);
-    await sleep(TAIL_MS);
+    await holdFor(TAIL_MS);
     const records = await load.stop();
     const samples = await sampler.stop();
     const runEnd = nowMs();

@@ -19,10 +19,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import { INSTANCES, startChaosStack, type ChaosStack } from './support/chaos-stack.ts';
-import { nowMs, round, sleep, sleepUntil } from './support/clock.ts';
+import { holdUntil, nowMs, round } from './support/clock.ts';
 import { sentBetween, startLoad, statusCounts } from './support/load-driver.ts';
 import { chatTimeoutMs, scrape, type MetricsScrape } from './support/metrics.ts';
-import { waitFor } from '../support/levee-process.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { byVariant, ChaosReport } from './support/result-writer.ts';
 import { startSampler } from './support/sampler.ts';
 
@@ -87,10 +87,10 @@ describe('chaos: latency shift', { timeout: 180_000 }, () => {
     const load = startLoad({ url: stack.url, ratePerSecond: RATE });
     const sampler = startSampler(stack, { t0, records: () => [load.records], adaptiveTimeout: true });
 
-    await sleepUntil(t0 + WARMUP_MS);
+    await holdUntil(t0 + WARMUP_MS);
     const beforeStart = await attemptCounts(stack);
     const beforeStartAt = nowMs();
-    await sleepUntil(shiftAt - 300);
+    await holdUntil(shiftAt - 300);
     const timeoutBefore = await timeouts(stack);
     const beforeEnd = await attemptCounts(stack);
     const beforeEndAt = nowMs();
@@ -101,13 +101,12 @@ describe('chaos: latency shift', { timeout: 180_000 }, () => {
     ).catch(() => undefined);
     const timeoutRisen = await timeouts(stack);
     const afterStartAt = Math.max(nowMs(), (risenAt ?? nowMs()) + 1_000);
-    await sleepUntil(afterStartAt);
+    await holdUntil(afterStartAt);
     const afterStart = await attemptCounts(stack);
-    await sleepUntil(shiftAt + AFTER_MS);
+    await holdUntil(shiftAt + AFTER_MS);
     const afterEnd = await attemptCounts(stack);
     const afterEndAt = nowMs();
     const timeoutAfter = await timeouts(stack);
-    await sleep(200);
     const records = await load.stop();
     const samples = await sampler.stop();
 

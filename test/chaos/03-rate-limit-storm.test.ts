@@ -27,7 +27,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import { startChaosStack, type ChaosStack } from './support/chaos-stack.ts';
-import { nowMs, round, sleepUntil } from './support/clock.ts';
+import { holdUntil, nowMs, round } from './support/clock.ts';
 import { sentBetween, startLoad, statusCounts } from './support/load-driver.ts';
 import { byVariant, ChaosReport } from './support/result-writer.ts';
 import { startSampler } from './support/sampler.ts';
@@ -107,13 +107,13 @@ describe('chaos: 429 storm with Retry-After under the outgoing quota', { timeout
     const load = startLoad({ url: stack.url, ratePerSecond: RATE, headers: { 'x-request-timeout-ms': '1500' } });
     const sampler = startSampler(stack, { t0, records: () => [load.records] });
 
-    await sleepUntil(t0 + STORM_START_MS);
+    await holdUntil(t0 + STORM_START_MS);
     const stormStart = nowMs();
     const stormRule = simulator.addFault({ route: 'chat', fault: { type: 'error', status: 429, retryAfterS: RETRY_AFTER_S } });
-    await sleepUntil(stormStart + STORM_MS);
+    await holdUntil(stormStart + STORM_MS);
     simulator.removeFault(stormRule);
     const stormEnd = nowMs();
-    await sleepUntil(t0 + RUN_MS);
+    await holdUntil(t0 + RUN_MS);
     const records = await load.stop();
     const samples = await sampler.stop();
     const runEnd = nowMs();

@@ -14,10 +14,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import { INSTANCES, startChaosStack, type ChaosStack } from './support/chaos-stack.ts';
-import { nowMs, round, sleep, sleepUntil } from './support/clock.ts';
+import { holdFor, holdUntil, nowMs, round } from './support/clock.ts';
 import { sentBetween, startLoad, statusCounts } from './support/load-driver.ts';
 import { scrape } from './support/metrics.ts';
-import { waitFor } from '../support/levee-process.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { byVariant, ChaosReport } from './support/result-writer.ts';
 import { startSampler } from './support/sampler.ts';
 
@@ -57,7 +57,7 @@ describe('chaos: Redis killed and restarted', { timeout: 180_000 }, () => {
     const load = startLoad({ url: stack.url, ratePerSecond: RATE });
     const sampler = startSampler(stack, { t0, records: () => [load.records] });
 
-    await sleepUntil(t0 + KILL_AT_MS);
+    await holdUntil(t0 + KILL_AT_MS);
     const killedAt = nowMs();
     await stack.redis.kill();
     const sawDegraded = await waitFor(
@@ -68,7 +68,7 @@ describe('chaos: Redis killed and restarted', { timeout: 180_000 }, () => {
       { timeoutMs: DOWN_MS, intervalMs: 100 },
     ).catch(() => undefined);
     const degradedAfterMs = nowMs() - killedAt;
-    await sleepUntil(killedAt + DOWN_MS);
+    await holdUntil(killedAt + DOWN_MS);
     const flagsWhileDown = await degraded(stack);
     await stack.redis.restart();
     const restartedAt = nowMs();
@@ -81,7 +81,7 @@ describe('chaos: Redis killed and restarted', { timeout: 180_000 }, () => {
       { timeoutMs: RESUME_BOUND_MS + 5_000, intervalMs: 100 },
     ).catch(() => undefined);
     const flagsAfter = await degraded(stack);
-    await sleep(TAIL_MS);
+    await holdFor(TAIL_MS);
     const records = await load.stop();
     const samples = await sampler.stop();
     const redisChecks = await Promise.all(

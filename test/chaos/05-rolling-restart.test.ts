@@ -19,8 +19,9 @@
  * checks GET /health/ready every 500 ms, fall 2, rise 2.
  */
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { INSTANCES, startChaosStack, type ChaosStack, type InstanceName } from './support/chaos-stack.ts';
-import { nowMs, round, sleep } from './support/clock.ts';
+import { holdFor, nowMs, round } from './support/clock.ts';
 import { HEALTH_CHECK } from './support/haproxy.ts';
 import { startLoad, statusCounts } from './support/load-driver.ts';
 import { byVariant, ChaosReport } from './support/result-writer.ts';
@@ -29,9 +30,13 @@ import { startSampler } from './support/sampler.ts';
 const DRAIN_DELAY_MS = 3_000;
 const RATE = byVariant(12, 20);
 const ROUNDS = byVariant(1, 2);
+/** Steady load before the first restart and after the last. */
 const LEAD_MS = byVariant(2_000, 10_000);
+/** Steady load between one replica back in rotation and the next one's SIGTERM. */
 const SETTLE_MS = byVariant(500, 5_000);
 const STREAM_MODEL = 'chaos-slow-stream';
+/** How often HAProxy's view is read: the resolution of the DOWN times the check below compares. */
+const HAPROXY_POLL_MS = 100;
 
 interface Restart {
   name: InstanceName;
@@ -46,7 +51,7 @@ interface Restart {
   backInRotationAt: number;
 }
 
-/** Polls HAProxy's view of each replica every 100 ms, keeping the time of every change. */
+/** Polls HAProxy's view of each replica every HAPROXY_POLL_MS, keeping the time of every change. */
 function watchHaproxy(stack: ChaosStack) {
   const changes: Array<{ at: number; name: string; status: string }> = [];
   const last: Record<string, string> = {};
@@ -58,7 +63,7 @@ function watchHaproxy(stack: ChaosStack) {
         if (last[name] !== status) changes.push({ at: nowMs(), name, status });
         last[name] = status;
       }
-      await sleep(100);
+      await delay(HAPROXY_POLL_MS);
     }
   })();
   return {
@@ -88,7 +93,7 @@ describe('chaos: rolling restart under load', { timeout: 240_000 }, () => {
     const load = startLoad({ url: stack.url, ratePerSecond: RATE, streamShare: 0.25, streamModel: STREAM_MODEL });
     const sampler = startSampler(stack, { t0, records: () => [load.records] });
     const haproxy = watchHaproxy(stack);
-    await sleep(LEAD_MS);
+    await holdFor(LEAD_MS);
 
     const restarts: Restart[] = [];
     const faultStart = nowMs();
@@ -114,11 +119,11 @@ describe('chaos: rolling restart under load', { timeout: 240_000 }, () => {
           readyAt,
           backInRotationAt,
         });
-        await sleep(SETTLE_MS);
+        await holdFor(SETTLE_MS);
       }
     }
     const faultEnd = nowMs();
-    await sleep(LEAD_MS);
+    await holdFor(LEAD_MS);
     const records = await load.stop();
     const samples = await sampler.stop();
     await haproxy.stop();

@@ -17,9 +17,9 @@
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { breakerSnapshot, breakerState, INSTANCES, startChaosStack, type ChaosStack } from './support/chaos-stack.ts';
-import { nowMs, percentile, round, sleep, sleepUntil } from './support/clock.ts';
+import { holdFor, holdUntil, nowMs, percentile, round } from './support/clock.ts';
 import { clientAgent, sendChat, startLoad, statusCounts, type RequestRecord } from './support/load-driver.ts';
-import { waitFor } from '../support/levee-process.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { scrape } from './support/metrics.ts';
 import { byVariant, ChaosReport } from './support/result-writer.ts';
 import { startSampler } from './support/sampler.ts';
@@ -28,6 +28,9 @@ const HALF_OPEN_MS = byVariant(2_000, 5_000);
 const STAMPEDES = byVariant(2, 5);
 const CLIENTS = 500;
 const PROBE_LATENCY_MS = 300;
+/** Steady load before the upstream fails, and after the breakers close again. */
+const LEAD_MS = 2_000;
+const TAIL_MS = 1_000;
 
 describe('chaos: half-open stampede', { timeout: 240_000 }, () => {
   let stack: ChaosStack;
@@ -47,7 +50,7 @@ describe('chaos: half-open stampede', { timeout: 240_000 }, () => {
     const bothAre = async (...states: string[]) =>
       (await Promise.all(INSTANCES.map((name) => breakerState(stack.instances[name].url)))).every((state) => states.includes(state));
 
-    await sleep(2_000);
+    await holdFor(LEAD_MS);
     const faultStart = nowMs();
     simulator.setFaults([
       { route: 'chat', fault: { type: 'latency', distribution: { kind: 'fixed', ms: PROBE_LATENCY_MS } } },
@@ -72,13 +75,13 @@ describe('chaos: half-open stampede', { timeout: 240_000 }, () => {
       }, { timeoutMs: HALF_OPEN_MS + 5_000, intervalMs: 20 });
       const halfOpenAt = nowMs() + snapshot.half_open_in_ms;
       // Open the clients' connections beforehand, so the stampede is requests, not handshakes.
-      await sleepUntil(halfOpenAt - 800);
+      await holdUntil(halfOpenAt - 800);
       await Promise.all(
         Array.from({ length: CLIENTS }, () =>
           request(`${stack.url}/health/live`, { dispatcher: agent }).then((response) => response.body.text(), () => undefined),
         ),
       );
-      await sleepUntil(halfOpenAt + 20);
+      await holdUntil(halfOpenAt + 20);
       const stateBefore = await breakerState(stack.instances.a.url);
       const firedAt = nowMs();
       const records = await Promise.all(Array.from({ length: CLIENTS }, () => sendChat(agent, stack.url, { kind: 'chat', model: 'gpt-4o-mini' })));
@@ -114,7 +117,7 @@ describe('chaos: half-open stampede', { timeout: 240_000 }, () => {
     const closed = await waitFor(async () => ((await bothAre('closed')) ? true : undefined), { timeoutMs: HALF_OPEN_MS + 10_000, intervalMs: 100 }).catch(
       () => false,
     );
-    await sleep(1_000);
+    await holdFor(TAIL_MS);
     await recovery.stop();
     const samples = await sampler.stop();
     await agent.close();

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from './wait-for.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const TEST_ROUTES_ENTRY = 'test/fixtures/levee-with-test-routes.ts';
@@ -104,23 +105,4 @@ function collectLines(stream: NodeJS.ReadableStream, into: string[]): void {
   stream.on('end', () => {
     if (pending) into.push(pending);
   });
-}
-
-/** Polls `probe` until it returns a value; fails after `timeoutMs`, or at once if `failFast` settles first. */
-export async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  options: { timeoutMs?: number; intervalMs?: number; what?: () => string; failFast?: Promise<unknown> } = {},
-): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
-  let failed: unknown;
-  void options.failFast?.then((value) => {
-    failed = value ?? true;
-  });
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (failed !== undefined) throw new Error(`gave up waiting for ${options.what?.() ?? 'condition'}: the process exited (${JSON.stringify(failed)})`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what?.() ?? 'condition'}`);
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
-  }
 }

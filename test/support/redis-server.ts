@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { freePort } from '../../stack/free-port.ts';
-import { waitFor } from './levee-process.ts';
+import { waitFor } from './wait-for.ts';
 
 export { freePort };
 

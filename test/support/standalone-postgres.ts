@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from './levee-process.ts';
+import { waitFor } from './wait-for.ts';
 
 export interface StandalonePostgres {
   url: string;
@@ -25,17 +26,14 @@ export async function startStandalonePostgres(dataDir: string, timeoutMs = 30_00
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
   };
-  const lines = createInterface({ input: child.stdout });
-  const ready = new Promise<string>((resolve, reject) => {
-    lines.on('line', (line) => {
-      const parsed = line.startsWith('{') ? (JSON.parse(line) as { msg?: string; url?: string }) : {};
-      if (parsed.msg === 'embedded postgres ready' && parsed.url) resolve(parsed.url);
-    });
-    void exited.then(([code]) => reject(new Error(`the Postgres server exited (${String(code)}) before it was ready: ${stderr}`)));
-    setTimeout(() => reject(new Error(`the Postgres server was not ready within ${timeoutMs} ms: ${stderr}`)), timeoutMs).unref();
+  let readyUrl: string | undefined;
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const parsed = line.startsWith('{') ? (JSON.parse(line) as { msg?: string; url?: string }) : {};
+    if (parsed.msg === 'embedded postgres ready' && parsed.url) readyUrl = parsed.url;
   });
   try {
-    return { url: await ready, stop };
+    const url = await waitFor(() => readyUrl, { timeoutMs, failFast: exited, what: () => `the Postgres server to be ready; its stderr: ${stderr}` });
+    return { url, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -8,6 +8,7 @@
  * chaos runs, so it depends on nothing but fetch and the simulator's in-process handle.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { FaultRuleInput } from '../../simulator/fault-rules.ts';
 import type { SimulatorHandle } from '../../simulator/server.ts';
 
@@ -82,7 +83,8 @@ const HEALTHY_LATENCY: FaultRuleInput = {
 /** The provider answers every call (chat, embeddings, models) with a 500. */
 const PROVIDER_OUTAGE: FaultRuleInput = { id: 'traffic-outage', route: '*', fault: { type: 'error', status: 500 } };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Load pacing: a round of mixed traffic starts at most this often (the script's cadence below). */
+const ROUND_EVERY_MS = 150;
 
 /**
  * `mixedTrafficWithLlmOutage`: mixed healthy traffic, then a whole-provider outage long enough to
@@ -149,7 +151,7 @@ export async function mixedTrafficWithLlmOutage(target: TrafficTarget): Promise<
     const roundsFor = async (ms: number, until?: () => Promise<boolean>) => {
       const deadline = Date.now() + ms;
       while (Date.now() < deadline && !recorder.exhausted()) {
-        await Promise.all([mixedRound(), sleep(150)]);
+        await Promise.all([mixedRound(), delay(ROUND_EVERY_MS)]);
         if (until && (await until())) return true;
       }
       return false;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import { waitFor } from '../../../test/support/wait-for.ts';
 import { TieredCache } from '../../capabilities/cache/tiered-cache.ts';
 import { createMetrics, type Metrics } from '../../telemetry/metrics.ts';
 import { CachedCalls } from './cached-calls.ts';
@@ -51,7 +52,7 @@ describe('CachedCalls', () => {
       return new Promise<string>((resolve) => (release = resolve));
     };
     const runs = Array.from({ length: 50 }, () => calls.run({ key: 'same', mode: 'normal', load: slow }));
-    while (loads === 0) await new Promise((resolve) => setImmediate(resolve));
+    await waitFor(() => loads > 0, { timeoutMs: 1_000, intervalMs: 1, what: 'the shared load to start' });
     release('shared');
     const outcomes = await Promise.all(runs);
     assert.equal(loads, 1);

@@ -6,9 +6,7 @@ import { RateLimitGate } from '../rate-limit-gate.ts';
 import { ClassifiedRetry, type GiveUpEvent, type RetryEvent, type RetryOptions } from '../retry.ts';
 import { RetryBudget } from '../retry-budget.ts';
 
-export const flush = async () => {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-};
+import { flush } from './flush.ts';
 
 export class TransientError extends Error {}
 export class PermanentError extends Error {}

@@ -4,12 +4,15 @@
  * simulator that this test process owns, reached through a recording tap. Every scenario starts
  * one, injects its fault, and stops it in `after`.
  */
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type SimulatorHandle } from '../../../simulator/server.ts';
 import { FAST_POLICIES, LEVEE_ENTRY } from '../../support/levee-with-simulator.ts';
-import { spawnLevee, waitFor, type LeveeProcess } from '../../support/levee-process.ts';
+import { spawnLevee, type LeveeProcess } from '../../support/levee-process.ts';
+import { waitFor } from '../../support/wait-for.ts';
 import { freePort, startRedisServer, type RedisServer } from '../../support/redis-server.ts';
 import { startStandalonePostgres } from '../../support/standalone-postgres.ts';
 import { startHaproxy, type Haproxy } from './haproxy.ts';
@@ -97,7 +100,9 @@ export async function startChaosStack(options: { env?: Record<string, string> } 
           return instance;
         } catch (error) {
           if (attempt >= 3) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 200));
+          // A first start tries another free port at once. A restart keeps its port (HAProxy has
+          // it): wait until nothing holds it; if something still does, the next attempt says so.
+          if (port !== undefined) await waitFor(() => portIsFree(port), { timeoutMs: 5_000, what: `port ${port} to be free` }).catch(() => undefined);
         }
       }
     };
@@ -135,6 +140,20 @@ export async function startChaosStack(options: { env?: Record<string, string> } 
     await stopAll();
     throw error;
   }
+}
+
+/** True when a listener can bind `port` on loopback now. */
+async function portIsFree(port: number): Promise<boolean> {
+  const probe = createServer();
+  try {
+    probe.listen(port, '127.0.0.1');
+    await once(probe, 'listening');
+  } catch {
+    return false;
+  }
+  probe.close();
+  await once(probe, 'close');
+  return true;
 }
 
 /** SIGTERM; a second SIGTERM (exit at once) after 5 s; SIGKILL after 10 s. */

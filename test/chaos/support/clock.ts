@@ -1,21 +1,27 @@
 /**
  * One clock for the whole chaos harness: epoch milliseconds with sub-millisecond precision, so
- * times taken by the load driver, the tap and the sampler compare directly, plus the small
- * statistics every scenario needs.
+ * times taken by the load driver, the tap and the sampler compare directly, the scenarios' pacing,
+ * and the small statistics every scenario needs.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 
 /** Epoch milliseconds, fractional. */
 export function nowMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+/**
+ * Scenario pacing: the load runs on, unchanged, until the epoch time `at` (ms). Only for a phase
+ * whose length is part of the scenario (a healthy lead-in, an outage, a measured window, a tail
+ * after recovery); waiting for a state (a breaker open, a replica ready) is waitFor's job.
+ */
+export async function holdUntil(at: number): Promise<void> {
+  await delay(Math.max(0, at - nowMs()));
 }
 
-/** Sleeps until the epoch time `at` (ms). */
-export function sleepUntil(at: number): Promise<void> {
-  return sleep(at - nowMs());
+/** holdUntil, `ms` from now. */
+export function holdFor(ms: number): Promise<void> {
+  return holdUntil(nowMs() + ms);
 }
 
 /** The p-th percentile (0–100, nearest rank) of `values`; null when empty. */

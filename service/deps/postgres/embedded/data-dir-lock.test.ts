@@ -1,10 +1,25 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { acquireDataDirLock, DataDirInUseError, LOCK_FILE_NAME, readLockHolder } from './data-dir-lock.ts';
+
+/**
+ * A pid no process has, found without starting one: above the kernel's highest (Linux's
+ * pid_max, which is never above 2^22), checked with signal 0 as the lock's own liveness test does.
+ */
+function deadPid(): number {
+  let pidMax = 2 ** 22;
+  try {
+    pidMax = Number.parseInt(readFileSync('/proc/sys/kernel/pid_max', 'utf8'), 10);
+  } catch {
+    // Not Linux: 2^22 is above every pid other kernels hand out too.
+  }
+  const pid = pidMax + 1;
+  assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, `pid ${pid} should not be alive`);
+  return pid;
+}
 
 describe('acquireDataDirLock', () => {
   let dir: string;
@@ -31,9 +46,11 @@ describe('acquireDataDirLock', () => {
   });
 
   it('takes over a lock whose process is gone', () => {
-    const { pid } = spawnSync(process.execPath, ['-e', '']);
-    writeFileSync(lockPath, `${pid}\n`);
-    acquireDataDirLock(dir).release();
+    writeFileSync(lockPath, `${deadPid()}\n`);
+    const lock = acquireDataDirLock(dir);
+    assert.equal(readLockHolder(dir)?.pid, process.pid, 'the lock names us now');
+    lock.release();
+    assert.equal(existsSync(lockPath), false, 'and release removes it');
   });
 
   it('takes over a lock whose pid now belongs to another process (a restarted container)', () => {
@@ -45,7 +62,10 @@ describe('acquireDataDirLock', () => {
 
   it('takes over an empty lock (its owner died before writing it)', () => {
     writeFileSync(lockPath, '');
-    acquireDataDirLock(dir).release();
+    const lock = acquireDataDirLock(dir);
+    assert.equal(readLockHolder(dir)?.pid, process.pid, 'the lock names us now');
+    lock.release();
+    assert.equal(existsSync(lockPath), false, 'and release removes it');
   });
 
   it('leaves a lock that is no longer ours in place', () => {
