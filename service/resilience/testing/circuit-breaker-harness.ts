@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { CircuitBreaker, type BreakerTransition } from '../circuit-breaker.ts';
 import { CountAndRateBreaker } from '../count-and-rate-breaker.ts';
 
-import { flush } from './flush.ts';
 
 export class IgnoredError extends Error {}
 
