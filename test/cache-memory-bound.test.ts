@@ -1,6 +1,6 @@
 /**
- * Issue #7, acceptance 6: 100k distinct entries of about 1 KB never take the in-process tier past
- * its byte bound; the LRU evicts, and the evictions are counted.
+ * The in-process tier holds its memory bound: 100k distinct entries of about 1 KB never take it
+ * past its byte bound; the LRU evicts, and the evictions are counted.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

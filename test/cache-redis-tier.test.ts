@@ -1,7 +1,7 @@
 /**
  * The cache's Redis tier against a real redis-server: two replicas' caches share entries through
- * it, and when Redis dies caching goes on in memory with no error, the tier failure counted
- * (issue #7, acceptance 5).
+ * it, and when Redis dies caching goes on in memory with no error, the tier failure counted:
+ * losing the shared tier must cost hit ratio, never an answer.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

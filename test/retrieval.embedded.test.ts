@@ -1,6 +1,6 @@
 /**
- * The retrieval suite on embedded defaults (issue #6, acceptance 1, 5, 6): DATABASE_URL unset,
- * so Levee starts its own PGlite server on DATA_DIR at first use.
+ * The retrieval suite on embedded defaults, as `npm start` runs: DATABASE_URL unset, so Levee
+ * starts its own PGlite server on DATA_DIR at first use.
  */
 import { describeRetrieval } from './support/retrieval-suite.ts';
 

@@ -1,6 +1,6 @@
 /**
- * The retrieval suite with DATABASE_URL pointing at a separately started server (issue #6,
- * acceptance 2): the PGlite server `npm run db` runs, reached like any PostgreSQL with pgvector.
+ * The retrieval suite with DATABASE_URL pointing at a separately started server, the code path of
+ * a real PostgreSQL: the PGlite server `npm run db` runs, reached like any PostgreSQL with pgvector.
  * It serves one connection, hence POSTGRES_POOL_MAX=1.
  */
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * The retrieval API's bad inputs (issue #6, acceptance 6): each with the status, code and
+ * The retrieval API's bad inputs: each with the status, code and
  * `param` it must be answered with. Run against a collection named `BAD_INPUT_COLLECTION`
  * (1,536 dimensions) that exists and holds one document, which none of them may change.
  */

@@ -1,5 +1,5 @@
 /**
- * The retrieval API's integration suite (issue #6), written once and run against each way Levee
+ * The retrieval API's integration suite, written once and run against each way Levee
  * reaches Postgres: the embedded server it starts itself, and a separately started one behind
  * DATABASE_URL. One Levee (and one database) per suite: every PGlite start costs seconds.
  */
@@ -64,7 +64,7 @@ export function describeRetrieval(title: string, startDatabase: (scratchDir: str
       await rm(scratchDir, { recursive: true, force: true });
     });
 
-    it('ranks the document whose text is the query first among 200 (acceptance 1)', async () => {
+    it('ranks the document whose text is the query first among 200', async () => {
       const created = await createCollection('acceptance');
       assert.deepEqual({ ...created, created_at: typeof created.created_at }, {
         object: 'collection', name: 'acceptance', model: MODEL, dimension: DIMENSION, document_count: 0, created_at: 'number',
@@ -88,7 +88,7 @@ export function describeRetrieval(title: string, startDatabase: (scratchDir: str
       assert.equal((await ok('GET', '/v1/collections/acceptance')).document_count, 200);
     });
 
-    it('answers a batch search with one result list per query, in query order (acceptance 1)', async () => {
+    it('answers a batch search with one result list per query, in query order', async () => {
       const targets = [corpus[42]!, corpus[3]!, corpus[150]!, corpus[77]!];
       const found = await ok('POST', '/v1/collections/acceptance/search', { queries: targets.map((target) => target.text), top_k: 3 });
       assert.equal(found.object, 'list');
@@ -176,7 +176,7 @@ export function describeRetrieval(title: string, startDatabase: (scratchDir: str
       assert.equal((await createCollection('crud-a', 8)).document_count, 0);
     });
 
-    it('writes nothing when an embeddings batch fails midway (acceptance 5)', async () => {
+    it('writes nothing when an embeddings batch fails midway', async () => {
       await createCollection('all-or-nothing');
       const before = app!.simulator.requests().filter((entry) => entry.route === 'embeddings').length;
       // One batch of five fails, late: the others have been embedded by then.
@@ -203,7 +203,7 @@ export function describeRetrieval(title: string, startDatabase: (scratchDir: str
       assert.deepEqual([search.status, search.body.error.code], [422, 'dimension_mismatch']);
     });
 
-    describe('bad input (acceptance 6)', () => {
+    describe('bad input', () => {
       before(async () => {
         await createCollection(BAD_INPUT_COLLECTION);
         await ok('POST', `/v1/collections/${BAD_INPUT_COLLECTION}/documents`, { documents: [{ id: 'kept', text: 'kept' }] });
