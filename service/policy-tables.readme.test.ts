@@ -71,14 +71,15 @@ describe('README policy tables', () => {
     const sheet = llmPolicySheet(config.llm.policies, config.llm.quota);
     const { bulkhead, rateLimit, retry } = sheet;
     const chat = sheet.timeouts.chat;
+    const shared = sharedRows(sheet, 'chat');
     assertTable('LLM setting', {
       Bulkhead: [`${bulkhead.maxConcurrent} concurrent`, `${bulkhead.maxQueued} queued`, `queue wait ≤ min(deadline, ${seconds(bulkhead.queueTimeoutMs)})`],
       'Rate-limit gate': [`${seconds(rateLimit.defaultRetryAfterMs)} without Retry-After, capped at ${seconds(rateLimit.maxRetryAfterMs)}`],
       Retry: [`${retry.maxAttempts} calls`, `${seconds(retry.initialDelayMs)} × 2ⁿ ±${percent(retry.jitter)}, ≤ ${seconds(retry.maxDelayMs)}`],
       'Outgoing quota': [quotaIsOn(sheet.quota) ? 'on by default' : 'off by default'],
-      ...sharedRows(sheet, 'chat'),
+      ...shared,
       'Adaptive timeout': [
-        ...sharedRows(sheet, 'chat')['Adaptive timeout']!,
+        ...shared['Adaptive timeout']!,
         `${seconds(chat.windowMs)} window`,
         `${chat.escalateAfterTimeouts} in a row escalate it ×${chat.escalationFactor}`,
       ],

@@ -21,8 +21,11 @@ export const clientStateEnvironment = {
 type ClientStateEnvironment = ParsedEnvironment<typeof clientStateEnvironment>;
 
 export interface ConversationsConfig {
+  /** A conversation untouched this long is forgotten; every turn restarts the clock (ms). */
   ttlMs: number;
+  /** Messages kept per conversation, the system message included. */
   maxMessages: number;
+  /** Conversations the in-memory store holds at most (least recently used go first). */
   maxLocalConversations: number;
 }
 

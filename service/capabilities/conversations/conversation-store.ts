@@ -5,22 +5,14 @@
  * to one client: stores key it by the client's name and the id together (`storageKey`).
  */
 import { createHash } from 'node:crypto';
+import type { ConversationsConfig } from '../../config/client-state.ts';
 
 /** A chat message as stored: the role is all the store and trimming look at. */
 export type ConversationMessage = Record<string, unknown> & { role: string };
 
-/** CONVERSATION_* settings (config/conversations.ts). */
-export interface ConversationLimits {
-  /** A conversation untouched this long is forgotten; every turn restarts the clock (ms). */
-  ttlMs: number;
-  /** Messages kept per conversation, the system message included. */
-  maxMessages: number;
-  /** Conversations the in-memory store holds at most (least recently used go first). */
-  maxLocalConversations: number;
-}
-
 export interface ConversationStore {
-  readonly limits: ConversationLimits;
+  /** The CONVERSATION_* settings (config/client-state.ts). */
+  readonly limits: ConversationsConfig;
   /** The stored messages, or undefined when there is no such conversation for this client. */
   load(client: string, id: string, signal?: AbortSignal): Promise<ConversationMessage[] | undefined>;
   /** Replaces the conversation's messages (already trimmed) and restarts its TTL. */

@@ -1,12 +1,13 @@
 /** Conversations in this replica's memory, with the same TTL as Redis plus a bound on how many it holds. */
 import { LRUCache } from 'lru-cache';
-import { storageKey, type ConversationLimits, type ConversationMessage, type ConversationStore } from './conversation-store.ts';
+import type { ConversationsConfig } from '../../config/client-state.ts';
+import { storageKey, type ConversationMessage, type ConversationStore } from './conversation-store.ts';
 
 export class MemoryConversationStore implements ConversationStore {
-  readonly limits: ConversationLimits;
+  readonly limits: ConversationsConfig;
   readonly #entries: LRUCache<string, ConversationMessage[]>;
 
-  constructor(limits: ConversationLimits) {
+  constructor(limits: ConversationsConfig) {
     this.limits = limits;
     this.#entries = new LRUCache({ max: limits.maxLocalConversations, ttl: limits.ttlMs });
   }

@@ -6,16 +6,17 @@
  */
 import type { RedisDependency } from '../../deps/redis/redis-dependency.ts';
 import { SHARED_FEATURE } from '../shared-features.ts';
-import { storageKey, type ConversationLimits, type ConversationMessage, type ConversationStore } from './conversation-store.ts';
+import type { ConversationsConfig } from '../../config/client-state.ts';
+import { storageKey, type ConversationMessage, type ConversationStore } from './conversation-store.ts';
 import { MemoryConversationStore } from './memory-conversation-store.ts';
 
 export class RedisConversationStore implements ConversationStore {
-  readonly limits: ConversationLimits;
+  readonly limits: ConversationsConfig;
   readonly #redis: RedisDependency;
   readonly #local: MemoryConversationStore;
   readonly #prefix: string;
 
-  constructor(redis: RedisDependency, limits: ConversationLimits) {
+  constructor(redis: RedisDependency, limits: ConversationsConfig) {
     this.limits = limits;
     this.#redis = redis;
     this.#local = new MemoryConversationStore(limits);
