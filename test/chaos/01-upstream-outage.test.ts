@@ -24,6 +24,7 @@ import { sentBetween, startLoad, statusCounts } from './support/load-driver.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { byVariant, ChaosReport } from './support/result-writer.ts';
 import { startSampler } from './support/sampler.ts';
+import type { TapRecord } from './support/upstream-tap.ts';
 
 const HALF_OPEN_MS = byVariant(2_000, 5_000);
 const HEALTHY_MS = byVariant(3_000, 10_000);
@@ -59,8 +60,10 @@ describe('chaos: upstream outage and recovery', { timeout: 180_000 }, () => {
     }).catch(() => undefined);
 
     // The in-flight peak from here on counts probes only: wait for the failing calls of the
-    // closed phase to end, then zero the simulator's counters.
-    await waitFor(() => (simulator.stats().in_flight.current === 0 ? true : undefined), { timeoutMs: 3_000, intervalMs: 5 }).catch(() => undefined);
+    // closed phase to end — at the simulator and at the tap, which records an attempt's end a
+    // moment after the simulator has answered — then zero the simulator's counters.
+    const closedPhaseDone = () => simulator.stats().in_flight.current === 0 && tap.inFlight() === 0;
+    await waitFor(() => (closedPhaseDone() ? true : undefined), { timeoutMs: 3_000, intervalMs: 5 }).catch(() => undefined);
     simulator.resetStats();
     const probeWindowStart = nowMs();
 
@@ -119,7 +122,8 @@ describe('chaos: upstream outage and recovery', { timeout: 180_000 }, () => {
       'one probe at a time across the fleet (simulator in-flight peak ≤ 1)',
       probeStats.in_flight.max <= 1 && overlap <= 1 && probes >= 1,
       `${probes} probes reached the upstream in ${round((faultEnd - probeWindowStart) / 1000)} s of open/half-open ` +
-        `(half-open every ${HALF_OPEN_MS} ms); simulator in-flight peak ${probeStats.in_flight.max}, overlapping attempts at the tap ${overlap}`,
+        `(half-open every ${HALF_OPEN_MS} ms); simulator in-flight peak ${probeStats.in_flight.max}, overlapping attempts at the tap ${overlap}` +
+        (overlap > 1 ? `; attempts open in the window: ${describeAttempts(tap.records, probeWindowStart, faultEnd)}` : ''),
     );
 
     const closeMs = closedAt === undefined ? Number.POSITIVE_INFINITY : closedAt - faultEnd;
@@ -139,3 +143,10 @@ describe('chaos: upstream outage and recovery', { timeout: 180_000 }, () => {
     report.finish(samples, { start: round((faultStart - t0) / 1000)!, end: round((faultEnd - t0) / 1000)!, label: 'upstream answers 500' }, (m) => t.diagnostic(m));
   });
 });
+
+/** Each attempt open in [from, to] as `replica start→end` in ms from `from`, for a failed check's detail. */
+function describeAttempts(records: readonly TapRecord[], from: number, to: number): string {
+  const open = records.filter((record) => (record.endedAt ?? Number.POSITIVE_INFINITY) >= from && record.arrivedAt <= to);
+  const at = (ms: number | undefined) => (ms === undefined ? 'open' : String(Math.round(ms - from)));
+  return open.map((record) => `${record.replica ?? '?'} ${at(record.arrivedAt)}→${at(record.endedAt)} (${record.status ?? 'no status'})`).join(', ');
+}

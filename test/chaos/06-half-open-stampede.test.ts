@@ -62,7 +62,9 @@ describe('chaos: half-open stampede', { timeout: 240_000 }, () => {
     }).catch(() => undefined);
     // From here on only the stampedes call: one of them, not a steady-load request, is the probe.
     await load.stop();
-    await waitFor(() => (simulator.stats().in_flight.current === 0 ? true : undefined), { timeoutMs: 3_000, intervalMs: 5 }).catch(() => undefined);
+    // Idle at the simulator and at the tap, which records an attempt's end a moment later.
+    const idle = () => simulator.stats().in_flight.current === 0 && tap.inFlight() === 0;
+    await waitFor(() => (idle() ? true : undefined), { timeoutMs: 3_000, intervalMs: 5 }).catch(() => undefined);
     simulator.resetStats();
     const windowStart = nowMs();
 
