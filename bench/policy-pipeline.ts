@@ -16,7 +16,8 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../service/config.ts';
-import { createLlmDependency } from '../service/deps/llm/llm-dependency.ts';
+import { singleProviderModels } from '../service/config/models.ts';
+import { LlmProvider } from '../service/deps/llm/llm-provider.ts';
 import type { LlmOperation } from '../service/deps/llm/policies.ts';
 import { InstrumentedCalls, type CallSpec } from '../service/resilience/instrumented-calls.ts';
 import { createLogger } from '../service/telemetry/logger.ts';
@@ -46,15 +47,9 @@ export async function measurePolicyPipeline(options: PolicyPipelineOptions = {})
   const config = loadConfig({});
   const metrics = createMetrics();
   const logger = createLogger({ level: 'info', destination: { write: () => {} } });
-  const llm = createLlmDependency({
-    // Never contacted: the attempt below answers without the client.
-    baseUrl: 'http://127.0.0.1:9/v1',
-    apiKey: undefined,
-    policies: config.llm.policies,
-    quota: config.llm.quota,
-    metrics,
-    logger,
-  });
+  // Never contacted: the attempt below answers without the client.
+  const [provider] = singleProviderModels({ ...config.llm, baseUrl: 'http://127.0.0.1:9/v1' }).providers;
+  const llm = new LlmProvider({ config: provider!, metrics, logger });
   const pipeline = new InstrumentedCalls(llm.policies, metrics);
   const signal = new AbortController().signal;
   const answer = { ok: true };

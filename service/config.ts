@@ -3,7 +3,6 @@
  * One zod schema, parsed once at boot: every problem is reported at once, and secret values
  * never appear in a message, a log line or a serialised Config.
  */
-import { inspect } from 'node:util';
 import { z } from 'zod';
 import { flag, integer, url } from './config/env-parsers.ts';
 import { llmEnvironment, llmPolicyConfig, type LlmPolicyConfig } from './config/llm.ts';
@@ -12,25 +11,9 @@ import { cacheConfig, cacheEnvironment, type CacheConfig } from './config/cache.
 import { conversationsConfig, idempotencyConfig, clientStateEnvironment, type ConversationsConfig, type IdempotencyConfig } from './config/client-state.ts';
 import { sharedStateConfig, sharedStateEnvironment, type QuotaConfig, type RateLimitConfig, type SharedStateConfig } from './config/shared-state.ts';
 
-/** Holds a secret so that logging, JSON or inspecting the config can never print it. */
-export class Secret {
-  readonly #value: string;
-  constructor(value: string) {
-    this.#value = value;
-  }
-  reveal(): string {
-    return this.#value;
-  }
-  toString(): string {
-    return '[redacted]';
-  }
-  toJSON(): string {
-    return '[redacted]';
-  }
-  [inspect.custom](): string {
-    return '[redacted]';
-  }
-}
+import { inspect } from 'node:util';
+export { Secret } from './config/secret.ts';
+import { Secret } from './config/secret.ts';
 
 /** Variables whose values must never be echoed, even in a config error. URLs may carry passwords. */
 const SECRET_VARIABLES = new Set(['LLM_API_KEY', 'DATABASE_URL', 'REDIS_URL', 'ADMIN_TOKEN', 'API_KEYS']);
@@ -75,6 +58,8 @@ export const environmentSchema = z.object({
   /** The provider's OpenAI-compatible base URL including /v1; unset runs the embedded simulator. */
   LLM_BASE_URL: url(/^https?$/, 'http(s)').optional(),
   LLM_API_KEY: z.string().min(1).optional(),
+  /** A YAML file of providers and models (README "Providers and models"); unset: LLM_BASE_URL is the one provider, serving every model. */
+  MODELS_FILE: z.string().trim().min(1, { error: 'must not be empty' }).optional(),
   /** postgres://… of a server with pgvector; unset runs the embedded PGlite. */
   DATABASE_URL: url(/^postgres(ql)?$/, 'postgres://').optional(),
   /** redis://… shared by the replicas; unset keeps all state local. */
@@ -112,7 +97,16 @@ export interface Config {
   requests: { timeoutMs: number; slowMs: number };
   shutdown: { drainDelayMs: number; graceMs: number };
   health: { checkTimeoutMs: number };
-  llm: { baseUrl: string | undefined; apiKey: Secret | undefined; policies: LlmPolicyConfig; quota: QuotaConfig };
+  llm: {
+    baseUrl: string | undefined;
+    apiKey: Secret | undefined;
+    /** MODELS_FILE's path; its providers' `api_key_env` names are looked up in `environment`. */
+    modelsFile: string | undefined;
+    policies: LlmPolicyConfig;
+    quota: QuotaConfig;
+  };
+  /** The environment Levee started with, for the models file's `api_key_env` (also on reload); never logged. */
+  startEnvironment: EnvironmentSnapshot;
   /** Unset: /metrics is served on the public port. */
   metricsPort: number | undefined;
   databaseUrl: Secret | undefined;
@@ -138,14 +132,31 @@ export class ConfigError extends Error {
   }
 }
 
+/** A frozen copy of the start-up environment that prints as `[environment]`: it holds secrets. */
+export class EnvironmentSnapshot {
+  readonly #values: Readonly<Record<string, string | undefined>>;
+  constructor(values: Record<string, string | undefined>) {
+    this.#values = Object.freeze({ ...values });
+  }
+  get values(): Readonly<Record<string, string | undefined>> {
+    return this.#values;
+  }
+  toJSON(): string {
+    return '[environment]';
+  }
+  [inspect.custom](): string {
+    return '[environment]';
+  }
+}
+
 const secret = (value: string | undefined) => (value === undefined ? undefined : new Secret(value));
 
 /** Embedded stand-ins that production must not run on by accident. */
 function productionStandInProblems(env: Environment): string[] {
   if (env.LEVEE_ENV !== 'production' || env.ALLOW_EMBEDDED_IN_PRODUCTION) return [];
   const problems: string[] = [];
-  if (!env.LLM_BASE_URL) {
-    problems.push('LLM_BASE_URL: required when LEVEE_ENV=production (unset serves from the embedded simulator); or set ALLOW_EMBEDDED_IN_PRODUCTION=true');
+  if (!env.LLM_BASE_URL && !env.MODELS_FILE) {
+    problems.push('LLM_BASE_URL: required when LEVEE_ENV=production without a MODELS_FILE (unset serves from the embedded simulator); or set ALLOW_EMBEDDED_IN_PRODUCTION=true');
   }
   if (!env.API_KEYS && !env.API_KEYS_FILE) {
     problems.push('API_KEYS: required when LEVEE_ENV=production (unset leaves /v1 open to anyone); set API_KEYS or API_KEYS_FILE, or ALLOW_EMBEDDED_IN_PRODUCTION=true');
@@ -184,7 +195,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     requests: { timeoutMs: env.REQUEST_TIMEOUT_MS, slowMs: env.SLOW_REQUEST_MS },
     shutdown: { drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS, graceMs: env.SHUTDOWN_GRACE_MS },
     health: { checkTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS },
-    llm: { baseUrl: env.LLM_BASE_URL, apiKey: secret(env.LLM_API_KEY), policies: llmPolicyConfig(env), quota: shared.llmQuota },
+    llm: { baseUrl: env.LLM_BASE_URL, apiKey: secret(env.LLM_API_KEY), modelsFile: env.MODELS_FILE, policies: llmPolicyConfig(env), quota: shared.llmQuota },
+    startEnvironment: new EnvironmentSnapshot(present),
     metricsPort: env.METRICS_PORT,
     databaseUrl: secret(env.DATABASE_URL),
     postgres: postgresConfig(env),

@@ -14,6 +14,7 @@ describe('errors', () => {
       unauthorized: 401,
       forbidden: 403,
       not_found: 404,
+      model_not_found: 404,
       method_not_allowed: 405,
       collection_exists: 409,
       payload_too_large: 413,

@@ -28,6 +28,8 @@ export const ERROR_TABLE = {
   unauthorized: { status: 401, type: 'authentication_error', retryable: false },
   forbidden: { status: 403, type: 'permission_error', retryable: false },
   not_found: { status: 404, type: 'invalid_request_error', retryable: false },
+  /** A model no deployment serves (OpenAI's own code for it). */
+  model_not_found: { status: 404, type: 'invalid_request_error', retryable: false },
   method_not_allowed: { status: 405, type: 'invalid_request_error', retryable: false },
   /** A collection with that name already exists. */
   collection_exists: { status: 409, type: 'invalid_request_error', retryable: false },

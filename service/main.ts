@@ -3,22 +3,19 @@
  * Run directly (`npm start`, with the telemetry preload), or imported by tests that add routes.
  */
 import packageJson from '../package.json' with { type: 'json' };
-import { startSimulator } from '../simulator/server.ts';
 import { RedisConversationStore } from './capabilities/conversations/redis-conversation-store.ts';
 import { MemoryConversationStore } from './capabilities/conversations/memory-conversation-store.ts';
 import { SharedState } from './capabilities/fleet/shared-state.ts';
-import { llmHealthCheck } from './capabilities/health/llm-health-check.ts';
 import { postgresHealthCheck } from './capabilities/health/postgres-health-check.ts';
 import { redisHealthCheck } from './capabilities/health/redis-health-check.ts';
 import { MemoryIdempotencyStore } from './capabilities/idempotency/memory-idempotency-store.ts';
 import { RedisIdempotencyStore } from './capabilities/idempotency/redis-idempotency-store.ts';
-import { RedisQuotaStore } from './capabilities/quotas/redis-quota-store.ts';
 import { createInboundRateLimits } from './capabilities/rate-limits/scope-rate-limit.ts';
 import { SHARED_FEATURES } from './capabilities/shared-features.ts';
 import { PostgresVectorStore } from './capabilities/vector-store/postgres-vector-store.ts';
 import { createCaches } from './composition/create-caches.ts';
+import { createLlm } from './composition/create-llm.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { createLlmDependency } from './deps/llm/llm-dependency.ts';
 import { createPostgresDependency } from './deps/postgres/create-postgres.ts';
 import { DataDirInUseError } from './deps/postgres/embedded/data-dir-lock.ts';
 import type { PostgresDependency } from './deps/postgres/postgres-dependency.ts';
@@ -31,7 +28,7 @@ import { ApiKeyRegistry, ApiKeysError } from './features/access/api-key-registry
 import { Conversations } from './features/conversations/conversations.ts';
 import { HealthService } from './features/health/health-service.ts';
 import { IdempotentRequests } from './features/idempotency/idempotent-requests.ts';
-import { quotaIsOn } from './resilience/outgoing-quota.ts';
+import type { CircuitBreaker } from './resilience/circuit-breaker.ts';
 import { flush, installShutdown, type Closeable } from './shutdown.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { MetricsExposition } from './telemetry/metrics-exposition.ts';
@@ -55,7 +52,6 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
   const exposition = new MetricsExposition(metrics);
   const closeables: Closeable[] = [];
   const apiKeys = await loadApiKeysOrExit(config, logger);
-  reloadOnSighup(apiKeys, logger, closeables);
   // First among the dependencies: a DATA_DIR another process holds is refused before any wait.
   const postgres = createPostgresOrExit(config, metrics, logger);
 
@@ -63,15 +59,16 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
   const fleet = redis ? new SharedState(redis, logger) : undefined;
   // While Redis is away, each replica takes its share of a fleet-wide limit.
   const localShare = () => fleet?.liveReplicas ?? 1;
-
-  const upstream = await resolveUpstream(config, logger, closeables);
-  const quotaStore = redis && quotaIsOn(config.llm.quota) ? new RedisQuotaStore({ redis, dependency: 'llm', localShare }) : undefined;
-  const llm = createLlmDependency({ ...upstream, policies: config.llm.policies, quota: config.llm.quota, quotaStore, metrics, logger });
-  closeables.unshift({ name: 'llm', close: llm.close });
+  const health = new HealthService({ checkTimeoutMs: config.health.checkTimeoutMs, version: packageJson.version });
+  // Live: a models reload replaces the `llm/<provider>` entries.
+  const breakers = new Map<string, CircuitBreaker>();
+  const { llm, reload: reloadModels, reloadable: modelsReloadable } = await createLlm({ config, metrics, logger, redis, fleet, localShare, breakers, health, closeables });
+  reloadOnSighup(apiKeys, modelsReloadable ? reloadModels : undefined, logger, closeables);
+  breakers.set('postgres', postgres.policies.breaker);
+  if (redis) breakers.set('redis', redis.policies.breaker);
 
   // Before serving: a replica that starts while the fleet's breaker is open starts open.
   if (fleet) {
-    fleet.attach(llm.policies);
     await fleet.start();
     closeables.push({ name: 'shared state', close: () => fleet.close() });
   }
@@ -79,8 +76,6 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
 
   closeables.unshift({ name: 'postgres', close: () => postgres.close() });
 
-  const health = new HealthService({ checkTimeoutMs: config.health.checkTimeoutMs, version: packageJson.version });
-  health.register(llmHealthCheck(llm.client, llm.policies, upstream.upstreamLabel));
   if (redis) health.register(redisHealthCheck(redis, () => ({ live_replicas: localShare() })));
   health.register(postgresHealthCheck(postgres));
   closeables.push({ name: 'health', close: () => health.close() });
@@ -110,11 +105,7 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
       conversations,
     },
     retrieval: { store: new PostgresVectorStore(postgres), llm: llm.gateway, embeddings: embeddingBatching, searchCache: caches.search },
-    breakers: new Map([
-      ['llm', llm.policies.breaker],
-      ['postgres', postgres.policies.breaker],
-      ...(redis ? ([['redis', redis.policies.breaker]] as const) : []),
-    ]),
+    breakers,
     ...(config.adminToken ? { adminToken: config.adminToken.reveal() } : {}),
     ...(config.metricsPort === undefined ? { exposition } : {}),
     ...(options.extraRoutes ? { extraRoutes: options.extraRoutes({ postgres }) } : {}),
@@ -152,9 +143,19 @@ async function loadApiKeysOrExit(config: Config, logger: Logger): Promise<ApiKey
   return registry;
 }
 
-/** SIGHUP re-reads API_KEYS_FILE (how a key is revoked without a restart); otherwise it is ignored, never fatal. */
-function reloadOnSighup(apiKeys: ApiKeyRegistry | undefined, logger: Logger, closeables: Closeable[]): void {
-  const reload = apiKeys?.reloadable ? () => void apiKeys.reload() : () => logger.info('SIGHUP ignored: no API_KEYS_FILE to re-read');
+/**
+ * SIGHUP re-reads API_KEYS_FILE (how a key is revoked without a restart) and MODELS_FILE (routing,
+ * and provider keys from api_key_file); with neither it is ignored, never fatal.
+ */
+function reloadOnSighup(apiKeys: ApiKeyRegistry | undefined, reloadModels: (() => Promise<void>) | undefined, logger: Logger, closeables: Closeable[]): void {
+  const keys = apiKeys?.reloadable ? apiKeys : undefined;
+  const reload =
+    keys || reloadModels
+      ? () => {
+          if (keys) void keys.reload();
+          if (reloadModels) void reloadModels().catch((error: unknown) => logger.error({ err: error }, 'models file reload failed'));
+        }
+      : () => logger.info('SIGHUP ignored: no API_KEYS_FILE or MODELS_FILE to re-read');
   process.on('SIGHUP', reload);
   closeables.push({ name: 'sighup', close: () => void process.off('SIGHUP', reload) });
 }
@@ -176,18 +177,6 @@ async function connectRedis(config: Config, metrics: ReturnType<typeof createMet
   const redis = new RedisDependency({ url: config.redisUrl.reveal(), config: config.sharedState, metrics, logger, sharedFeatures: SHARED_FEATURES });
   await redis.connect(2_000);
   return redis;
-}
-
-/** The configured provider, or the embedded simulator on a loopback port when none is. */
-async function resolveUpstream(config: Config, logger: Logger, closeables: Closeable[]) {
-  if (config.llm.baseUrl) {
-    const url = new URL(config.llm.baseUrl);
-    return { baseUrl: config.llm.baseUrl, apiKey: config.llm.apiKey, upstreamLabel: `${url.protocol}//${url.host}${url.pathname}` };
-  }
-  const simulator = await startSimulator({ host: '127.0.0.1', port: 0 });
-  closeables.push({ name: 'simulator', close: () => simulator.close() });
-  logger.warn({ url: simulator.url }, 'LLM_BASE_URL unset: serving from the embedded simulator (fake answers, fault injection at /_sim)');
-  return { baseUrl: simulator.url, apiKey: undefined, upstreamLabel: 'embedded simulator' };
 }
 
 async function listenOrExit(handler: Parameters<typeof startHttpServer>[0], http: Config['http'], logger: Logger): Promise<RunningServer> {

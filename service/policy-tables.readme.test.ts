@@ -68,7 +68,7 @@ function assertTable(column: string, expected: Record<string, string[]>): void {
 
 describe('README policy tables', () => {
   it("LLM: the sheet's numbers, built from the defaults", () => {
-    const sheet = llmPolicySheet(config.llm.policies, config.llm.quota);
+    const sheet = llmPolicySheet('default', config.llm.policies, config.llm.quota);
     const { bulkhead, rateLimit, retry } = sheet;
     const chat = sheet.timeouts.chat;
     const shared = sharedRows(sheet, 'chat');

@@ -104,7 +104,7 @@ describe('breaker-open paging, Levee → Prometheus → Alertmanager → webhook
     t.diagnostic(`paged ${pagedAfterMs} ms after the outage began`);
 
     // The breaker really cycled through half-open probes while the page held.
-    const probes = await prometheus.query('levee_circuit_breaker_transitions_total{dependency="llm", from="open", to="half_open"}');
+    const probes = await prometheus.query('levee_circuit_breaker_transitions_total{dependency="llm",provider="default", from="open", to="half_open"}');
     assert.ok(Number(probes[0]?.value?.[1]) >= 2, `half-open probes during the outage: ${probes[0]?.value?.[1]}`);
 
     const recoveredAt = Date.now();

@@ -83,7 +83,7 @@ describe('client API keys', () => {
 
   it('refuses a client key on admin routes with 403', async () => {
     const reset = (authorization?: string) =>
-      fetch(`${stack.levee.url}/admin/circuit-breakers/llm/reset`, { method: 'POST', ...(authorization ? { headers: { Authorization: authorization } } : {}) });
+      fetch(`${stack.levee.url}/admin/circuit-breakers/llm/default/reset`, { method: 'POST', ...(authorization ? { headers: { Authorization: authorization } } : {}) });
     const withClientKey = await reset(`Bearer ${ALPHA}`);
     assert.equal(withClientKey.status, 403);
     assert.equal(((await withClientKey.json()) as ErrorBody).error.type, 'permission_error');

@@ -31,7 +31,7 @@ describe('LLM circuit breaker', () => {
 
   it('opens, fails fast, probes one at a time and closes after two good probes', async () => {
     const { levee, simulator } = stack;
-    assert.equal(await metric(levee.url, /^levee_circuit_breaker_state\{dependency="llm",state="closed"\}/), 1);
+    assert.equal(await metric(levee.url, /^levee_circuit_breaker_state\{dependency="llm",provider="default",state="closed"\}/), 1);
     simulator.setFaults([{ route: 'chat', fault: { type: 'error', status: 500 } }]);
 
     for (let request = 0; request < 5; request++) {
@@ -40,7 +40,7 @@ describe('LLM circuit breaker', () => {
       assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'upstream_error');
     }
     assert.equal(simulator.stats().by_route.chat, 5);
-    assert.equal(await metric(levee.url, /^levee_circuit_breaker_state\{dependency="llm",state="open"\}/), 1);
+    assert.equal(await metric(levee.url, /^levee_circuit_breaker_state\{dependency="llm",provider="default",state="open"\}/), 1);
 
     // Open: answered at once, nothing reaches the upstream.
     const rejected = await chat(levee.url);
@@ -53,17 +53,17 @@ describe('LLM circuit breaker', () => {
     // Recovery: after the half-open delay, probes go one at a time.
     simulator.setFaults([{ route: 'chat', fault: { type: 'latency', distribution: { kind: 'fixed', ms: 300 } } }]);
     simulator.resetStats();
-    await waitFor(async () => ((await metric(levee.url, /^levee_circuit_breaker_state\{dependency="llm",state="half_open"\}/)) === 1 ? true : undefined), { timeoutMs: 5_000 });
+    await waitFor(async () => ((await metric(levee.url, /^levee_circuit_breaker_state\{dependency="llm",provider="default",state="half_open"\}/)) === 1 ? true : undefined), { timeoutMs: 5_000 });
     const burst = await Promise.all(Array.from({ length: 5 }, () => chat(levee.url)));
     const statuses = burst.map((response) => response.status).sort();
     assert.deepEqual(statuses, [200, 503, 503, 503, 503], 'one probe admitted, the rest rejected at once');
     assert.equal(simulator.stats().in_flight.max, 1);
-    assert.equal(await metric(levee.url, /^levee_circuit_breaker_state\{dependency="llm",state="half_open"\}/), 1, 'one good probe is not enough');
+    assert.equal(await metric(levee.url, /^levee_circuit_breaker_state\{dependency="llm",provider="default",state="half_open"\}/), 1, 'one good probe is not enough');
 
     assert.equal((await chat(levee.url)).status, 200);
-    assert.equal(await metric(levee.url, /^levee_circuit_breaker_state\{dependency="llm",state="closed"\}/), 1, 'two good probes in a row close it');
-    assert.equal(await metric(levee.url, /^levee_circuit_breaker_transitions_total\{dependency="llm",from="closed",to="open"\}/), 1);
-    assert.equal(await metric(levee.url, /^levee_circuit_breaker_transitions_total\{dependency="llm",from="half_open",to="closed"\}/), 1);
+    assert.equal(await metric(levee.url, /^levee_circuit_breaker_state\{dependency="llm",provider="default",state="closed"\}/), 1, 'two good probes in a row close it');
+    assert.equal(await metric(levee.url, /^levee_circuit_breaker_transitions_total\{dependency="llm",provider="default",from="closed",to="open"\}/), 1);
+    assert.equal(await metric(levee.url, /^levee_circuit_breaker_transitions_total\{dependency="llm",provider="default",from="half_open",to="closed"\}/), 1);
     const opened = levee.logs().find((line) => line.msg === 'circuit breaker opened');
     assert.equal(opened?.dependency, 'llm');
   });

@@ -29,8 +29,8 @@ async function burst(replicas: LeveeProcess[], count: number, headers: Record<st
 }
 
 async function quotaHealth(url: string): Promise<Record<string, unknown>> {
-  const body = (await (await fetch(`${url}/health/detailed`)).json()) as { checks: { llm: { quota: Record<string, unknown> } } };
-  return body.checks.llm.quota;
+  const body = (await (await fetch(`${url}/health/detailed`)).json()) as { checks: { llm: { providers: { default: { quota: Record<string, unknown> } } } } };
+  return body.checks.llm.providers.default.quota;
 }
 
 describe('shared outgoing LLM quota', () => {

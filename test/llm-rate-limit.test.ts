@@ -29,8 +29,8 @@ describe('upstream rate limiting', () => {
 
     // Once the 429 has closed the gate, a caller with 200 ms left cannot wait: 429 at once.
     await waitFor(async () => {
-      const health = (await (await fetch(`${levee.url}/health/detailed`)).json()) as { checks: { llm: { rate_limited_for_ms: number } } };
-      return health.checks.llm.rate_limited_for_ms > 300 ? true : undefined;
+      const health = (await (await fetch(`${levee.url}/health/detailed`)).json()) as { checks: { llm: { providers: { default: { rate_limited_for_ms: number } } } } };
+      return health.checks.llm.providers.default.rate_limited_for_ms > 300 ? true : undefined;
     }, { timeoutMs: 900, intervalMs: 10, what: () => 'the gate to close' });
     const hurried = await chat(levee.url, { 'X-Request-Timeout-Ms': '200' });
     assert.equal(hurried.status, 429);

@@ -79,8 +79,8 @@ describe('OpenAI SDK against Levee', () => {
     assert.equal(stack.simulator.stats().by_route.chat, 1);
     // A 400 says nothing about the provider's health: the breaker did not count it.
     const breakers = (await (await fetch(`${stack.levee.url}/health/circuit-breakers`)).json()) as {
-      circuit_breakers: { llm: { state: string; failures: number } };
+      circuit_breakers: { 'llm/default': { state: string; failures: number } };
     };
-    assert.deepEqual([breakers.circuit_breakers.llm.state, breakers.circuit_breakers.llm.failures], ['closed', 0]);
+    assert.deepEqual([breakers.circuit_breakers['llm/default'].state, breakers.circuit_breakers['llm/default'].failures], ['closed', 0]);
   });
 });

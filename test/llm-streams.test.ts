@@ -90,7 +90,7 @@ describe('admin routes', () => {
 
   it('isolates and resets the llm breaker', async () => {
     const token = 'test-admin-token-0123456789';
-    const isolated = await admin('/admin/circuit-breakers/llm/isolate', token);
+    const isolated = await admin('/admin/circuit-breakers/llm/default/isolate', token);
     assert.equal(((await isolated.json()) as { state: string }).state, 'isolated');
     const chat = await fetch(`${stack.levee.url}/v1/chat/completions`, {
       method: 'POST',
@@ -99,10 +99,10 @@ describe('admin routes', () => {
     });
     assert.equal(chat.status, 503);
     assert.ok(chat.headers.get('retry-after'));
-    const reset = await admin('/admin/circuit-breakers/llm/reset', token);
+    const reset = await admin('/admin/circuit-breakers/llm/default/reset', token);
     assert.equal(((await reset.json()) as { state: string }).state, 'closed');
     assert.equal((await admin('/admin/circuit-breakers/nope/reset', token)).status, 404);
     const health = (await (await fetch(`${stack.levee.url}/health/circuit-breakers`)).json()) as { circuit_breakers: Record<string, { state: string }> };
-    assert.equal(health.circuit_breakers.llm?.state, 'closed');
+    assert.equal(health.circuit_breakers['llm/default']?.state, 'closed');
   });
 });

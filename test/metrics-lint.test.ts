@@ -67,9 +67,9 @@ describe('metrics lint', () => {
 
   it('the scrape carries the traffic just sent, in the classic text format', () => {
     for (const operation of ['chat', 'chat_stream', 'embeddings']) {
-      assert.match(exposition, new RegExp(`^levee_dependency_calls_total\\{dependency="llm",operation="${operation}",outcome="success"\\} [1-9]`, 'm'), operation);
+      assert.match(exposition, new RegExp(`^levee_dependency_calls_total\\{dependency="llm",provider="default",operation="${operation}",outcome="success"\\} [1-9]`, 'm'), operation);
     }
-    assert.match(exposition, /^levee_dependency_retries_total\{dependency="llm",operation="chat",reason="http_5xx"\} 1$/m);
+    assert.match(exposition, /^levee_dependency_retries_total\{dependency="llm",provider="default",operation="chat",reason="http_5xx"\} 1$/m);
     assert.match(exposition, /^gen_ai_client_token_usage_count\{/m);
     assert.doesNotMatch(exposition, /^# EOF/m, 'OpenMetrics was served');
     assert.doesNotMatch(exposition, / # \{/, 'an exemplar in the classic format');

@@ -16,7 +16,7 @@ describe('METRICS_PORT', () => {
   it('serves /metrics there and not on the public port', async () => {
     const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     assert.equal(metrics.status, 200);
-    assert.match(await metrics.text(), /^levee_circuit_breaker_state\{dependency="llm",state="closed"\} 1$/m);
+    assert.match(await metrics.text(), /^levee_circuit_breaker_state\{dependency="llm",provider="default",state="closed"\} 1$/m);
     assert.equal((await fetch(`${stack.levee.url}/metrics`)).status, 404);
     assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/v1/models`)).status, 404, 'the API stays on the public port');
   });

@@ -18,12 +18,12 @@ const chat = (url: string) =>
   });
 
 async function breakerState(url: string): Promise<string> {
-  const body = (await (await fetch(`${url}/health/circuit-breakers`)).json()) as { circuit_breakers: { llm: { state: string } } };
-  return body.circuit_breakers.llm.state;
+  const body = (await (await fetch(`${url}/health/circuit-breakers`)).json()) as { circuit_breakers: { 'llm/default': { state: string } } };
+  return body.circuit_breakers['llm/default'].state;
 }
 
 const admin = (url: string, action: string) =>
-  fetch(`${url}/admin/circuit-breakers/llm/${action}`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token-0123456789' } });
+  fetch(`${url}/admin/circuit-breakers/llm/default/${action}`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token-0123456789' } });
 
 /** Load pacing: a caller's pause between calls, so loops meeting the open breaker's instant 503s do not spin. */
 const BETWEEN_CALLS_MS = 10;
@@ -111,8 +111,8 @@ describe('shared circuit breaker across replicas', () => {
     assert.equal(first.status, 429);
     await waitFor(
       async () => {
-        const health = (await (await fetch(`${b.url}/health/detailed`)).json()) as { checks: { llm: { rate_limited_for_ms: number } } };
-        return health.checks.llm.rate_limited_for_ms > 20_000 ? true : undefined;
+        const health = (await (await fetch(`${b.url}/health/detailed`)).json()) as { checks: { llm: { providers: { default: { rate_limited_for_ms: number } } } } };
+        return health.checks.llm.providers.default.rate_limited_for_ms > 20_000 ? true : undefined;
       },
       { timeoutMs: 1_000, intervalMs: 5, what: () => "A's 429 to reach B" },
     );

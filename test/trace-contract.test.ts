@@ -115,6 +115,6 @@ describe('trace contract', () => {
     const metrics = await (await fetch(`${stack.levee.url}/metrics`, { headers: { Accept: 'application/openmetrics-text; version=1.0.0' } })).text();
     assert.match(metrics, new RegExp(`^levee_dependency_call_duration_seconds_bucket\\{.*# \\{.*trace_id="${traceId}"`, 'm'));
     const plain = await (await fetch(`${stack.levee.url}/metrics`)).text();
-    assert.match(plain, /^levee_dependency_calls_total\{dependency="llm",operation="chat",outcome="success"\} 1$/m, 'classic format keeps _total');
+    assert.match(plain, /^levee_dependency_calls_total\{dependency="llm",provider="default",operation="chat",outcome="success"\} 1$/m, 'classic format keeps _total');
   });
 });

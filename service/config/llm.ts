@@ -24,6 +24,8 @@ export const llmEnvironment = {
   LLM_BREAKER_ENABLED: flag.default(true),
   /** Failures in the window before the rate matters, so a quiet hour's one error cannot open it. */
   LLM_BREAKER_MIN_FAILURES: integer({ min: 1 }).default(5),
+  /** Failures in a row that open the circuit at once, whatever the window holds (a sudden total outage); 0: off. */
+  LLM_BREAKER_CONSECUTIVE_FAILURES: integer({ min: 0 }).default(5),
   /** Failure share that opens the circuit. */
   LLM_BREAKER_FAILURE_RATE: decimal({ min: 0.01, max: 1 }).default(0.5),
   /** The window failures are counted in. */
@@ -58,7 +60,7 @@ type LlmEnvironment = ParsedEnvironment<typeof llmEnvironment>;
 export interface LlmPolicyConfig {
   bulkhead: { maxConcurrent: number; maxQueued: number; queueTimeoutMs: number };
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; budgetRatio: number; budgetMinPerSecond: number };
-  breaker: { enabled: boolean; minimumFailures: number; failureRate: number; windowMs: number; halfOpenAfterMs: number; successesToClose: number };
+  breaker: { enabled: boolean; minimumFailures: number; consecutiveFailures: number; failureRate: number; windowMs: number; halfOpenAfterMs: number; successesToClose: number };
   timeout: { multiplier: number; floorMs: number; ceilingMs: number; defaultMs: number; windowMs: number; minSamples: number };
   rateLimit: { defaultRetryAfterMs: number; maxRetryAfterMs: number };
   stream: { maxDurationMs: number };
@@ -82,6 +84,7 @@ export function llmPolicyConfig(env: LlmEnvironment): LlmPolicyConfig {
     breaker: {
       enabled: env.LLM_BREAKER_ENABLED,
       minimumFailures: env.LLM_BREAKER_MIN_FAILURES,
+      consecutiveFailures: env.LLM_BREAKER_CONSECUTIVE_FAILURES,
       failureRate: env.LLM_BREAKER_FAILURE_RATE,
       windowMs: env.LLM_BREAKER_WINDOW_MS,
       halfOpenAfterMs: env.LLM_BREAKER_HALF_OPEN_AFTER_MS,

@@ -2,6 +2,7 @@
 import type { Middleware, ParameterizedContext } from 'koa';
 import type { LeveeError } from '../errors.ts';
 import type { RateLimitDecision } from '../features/access/inbound-rate-limits.ts';
+import type { ServedBy } from '../features/models/served.ts';
 import type { Deadline } from '../resilience/deadline.ts';
 
 export interface LeveeState {
@@ -15,6 +16,8 @@ export interface LeveeState {
   client?: string;
   /** The rate-limit decision reported in the RateLimit-* headers (the one with the fewest left). */
   rateLimit?: RateLimitDecision;
+  /** What served the LLM call (provider, model, attempts), for headers and the request's log line. */
+  served?: ServedBy;
   /** The error the response was rendered from, for the request's log line. */
   error?: LeveeError;
 }

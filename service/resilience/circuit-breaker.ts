@@ -30,6 +30,8 @@ export interface BreakerTransition {
 
 export interface CircuitBreakerOptions {
   dependency: string;
+  /** What the fleet and operators call it (`llm/openai`); default: the dependency. */
+  name?: string;
   /** Decides when the closed circuit opens (windowed counts). */
   breaker: IBreaker;
   /** Open this long before a probe is allowed, in ms. */
@@ -44,6 +46,7 @@ export interface CircuitBreakerOptions {
 
 export class CircuitBreaker extends PolicyBase implements IPolicy {
   readonly dependency: string;
+  readonly name: string;
   readonly #options: CircuitBreakerOptions;
   readonly #transitions = new EventEmitter<BreakerTransition>();
   readonly #rejections = new EventEmitter<OpenCircuitError>();
@@ -61,6 +64,7 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
   constructor(options: CircuitBreakerOptions) {
     super();
     this.dependency = options.dependency;
+    this.name = options.name ?? options.dependency;
     this.#options = options;
   }
 

@@ -20,6 +20,23 @@ describe('CountAndRateBreaker', () => {
     assert.deepEqual(breaker.counts(), { failures: 5, successes: 100 });
   });
 
+  it('opens on consecutiveFailures in a row even when the window is full of successes', () => {
+    const breaker = new CountAndRateBreaker({ ...thresholds, consecutiveFailures: 5 });
+    for (let i = 0; i < 100; i++) breaker.success(CircuitState.Closed);
+    assert.deepEqual(fail(breaker, 5), [false, false, false, false, true]);
+  });
+
+  it('starts the run of failures again after a success, and ignores runs with consecutiveFailures 0', () => {
+    const breaker = new CountAndRateBreaker({ ...thresholds, consecutiveFailures: 3 });
+    for (let i = 0; i < 100; i++) breaker.success(CircuitState.Closed);
+    assert.deepEqual(fail(breaker, 2), [false, false]);
+    breaker.success(CircuitState.Closed);
+    assert.deepEqual(fail(breaker, 3), [false, false, true]);
+    const off = new CountAndRateBreaker({ ...thresholds, consecutiveFailures: 0 });
+    for (let i = 0; i < 100; i++) off.success(CircuitState.Closed);
+    assert.deepEqual(fail(off, 10).includes(true), false);
+  });
+
   it('needs minimumFailures even at a 100 % failure rate', () => {
     const breaker = new CountAndRateBreaker(thresholds);
     assert.deepEqual(fail(breaker, 5), [false, false, false, false, true]);

@@ -1,7 +1,10 @@
 /**
  * Decides when a closed circuit opens: within the window there must be at least `minimumFailures`
  * failures AND a failure rate of at least `failureRateThreshold`, so a busy dependency is not
- * tripped by a handful of errors and a quiet one is not tripped by one bad call in two.
+ * tripped by a handful of errors and a quiet one is not tripped by one bad call in two. Beside
+ * that rule, `consecutiveFailures` in a row open it at once: in a sudden total outage the window
+ * is still full of earlier successes, and the rate rule alone would keep sending traffic to a
+ * dead dependency for seconds.
  * A cockatiel IBreaker, so it could also drive cockatiel's own CircuitBreakerPolicy.
  */
 import { CircuitState, type IBreaker } from 'cockatiel';
@@ -14,11 +17,14 @@ export interface CountAndRateBreakerOptions {
   failureRateThreshold: number;
   /** The window the counts cover, in ms. */
   windowMs: number;
+  /** Failures in a row (no success between) that open the circuit whatever the window says; 0 or omitted: off. */
+  consecutiveFailures?: number;
 }
 
 export class CountAndRateBreaker implements IBreaker {
   readonly #options: CountAndRateBreakerOptions;
   readonly #window: SlidingWindow<'failures' | 'successes'>;
+  #inARow = 0;
 
   constructor(options: CountAndRateBreakerOptions) {
     this.#options = options;
@@ -40,18 +46,23 @@ export class CountAndRateBreaker implements IBreaker {
 
   success(state: CircuitState): void {
     if (state === CircuitState.HalfOpen) this.#window.clear();
+    this.#inARow = 0;
     this.#window.add('successes');
   }
 
   failure(state: CircuitState): boolean {
     this.#window.add('failures');
+    this.#inARow += 1;
     if (state !== CircuitState.Closed) return true;
+    const consecutive = this.#options.consecutiveFailures ?? 0;
+    if (consecutive > 0 && this.#inARow >= consecutive) return true;
     const { failures, successes } = this.counts();
     return failures >= this.#options.minimumFailures && failures / (failures + successes) >= this.#options.failureRateThreshold;
   }
 
   /** Forgets the window, as on a manual reset. */
   clear(): void {
+    this.#inARow = 0;
     this.#window.clear();
   }
 }

@@ -29,6 +29,11 @@ import { RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
 /** Everything one dependency declares about how it is called. */
 export interface PolicySheet<Operation extends string> {
   dependency: string;
+  /**
+   * One of several instances of the dependency (an LLM provider): its own policies, a `provider`
+   * metric label, and `<dependency>/<provider>` as the name breakers and shared state go by.
+   */
+  provider?: string;
   bulkhead: Omit<BulkheadOptions, 'dependency'>;
   rateLimit: Omit<RateLimitGateOptions, 'dependency'>;
   retry: Pick<RetryOptions, 'maxAttempts' | 'initialDelayMs' | 'maxDelayMs' | 'jitter'>;
@@ -60,6 +65,11 @@ export type CallContext = AttemptContext & RetryContext;
 
 export class DependencyPolicies<Operation extends string> {
   readonly dependency: string;
+  readonly provider: string | undefined;
+  /** `llm/openai`, or the dependency alone: the admin, health and shared-state name. */
+  readonly name: string;
+  /** The identity labels of every metric of these policies. */
+  readonly labels: { dependency: string; provider?: string };
   readonly sheet: PolicySheet<Operation>;
   readonly bulkhead: Bulkhead;
   readonly gate: RateLimitGate;
@@ -73,11 +83,16 @@ export class DependencyPolicies<Operation extends string> {
   readonly idleTimeout: AdaptiveTimeout | undefined;
   /** Composed pipelines per operation, then model, without the bulkhead (streams hold it apart). */
   readonly #pipelines = new Map<Operation, Map<string, IPolicy<CallContext>>>();
+  /** The same without retry, for callers that retry across instances themselves (LLM routing). */
+  readonly #singleAttempts = new Map<Operation, Map<string, IPolicy<CallContext>>>();
 
   constructor(sheet: PolicySheet<Operation>, options: DependencyPoliciesOptions = {}) {
     const { dependency } = sheet;
     const random = options.random ?? Math.random;
     this.dependency = dependency;
+    this.provider = sheet.provider;
+    this.name = sheet.provider === undefined ? dependency : `${dependency}/${sheet.provider}`;
+    this.labels = sheet.provider === undefined ? { dependency } : { dependency, provider: sheet.provider };
     this.sheet = sheet;
     this.bulkhead = new Bulkhead({ dependency, ...sheet.bulkhead });
     this.gate = new RateLimitGate({ dependency, ...sheet.rateLimit });
@@ -87,6 +102,7 @@ export class DependencyPolicies<Operation extends string> {
       : undefined;
     this.breaker = new CircuitBreaker({
       dependency,
+      name: this.name,
       breaker: new CountAndRateBreaker(sheet.breaker),
       halfOpenAfterMs: sheet.breaker.halfOpenAfterMs,
       successesToClose: sheet.breaker.successesToClose,
@@ -105,7 +121,36 @@ export class DependencyPolicies<Operation extends string> {
 
   /** Runs `attempt` under every policy, the bulkhead slot (and quota lease) held only for the call. */
   execute<T>(operation: Operation, model: string, attempt: (context: CallContext) => Promise<T>, signal: AbortSignal): Promise<T> {
-    const call = () => this.#pipeline(operation, model).execute(attempt, signal);
+    return this.#executeOn(this.#pipeline(operation, model), attempt, signal);
+  }
+
+  /**
+   * One attempt under every policy but retry: the caller retries (on this instance or another),
+   * and a rate-limited answer closes this instance's gate here. `context.attempt` is always 0.
+   */
+  executeOnce<T>(operation: Operation, model: string, attempt: (context: CallContext) => Promise<T>, signal: AbortSignal): Promise<T> {
+    return this.#executeOn(this.#singleAttempt(operation, model), attempt, signal).catch((error: unknown) => {
+      this.#closeGateOn(error, signal);
+      throw error;
+    });
+  }
+
+  /** executeOnce for streams: the slot outlives the attempt, as with executeHoldingSlot. */
+  executeOnceHoldingSlot<T>(operation: Operation, model: string, attempt: (context: CallContext) => Promise<T>, signal: AbortSignal): Promise<{ value: T; lease: BulkheadLease }> {
+    return this.#executeHolding(this.#singleAttempt(operation, model), attempt, signal).catch((error: unknown) => {
+      this.#closeGateOn(error, signal);
+      throw error;
+    });
+  }
+
+  /** A 429 (or 503 with Retry-After) holds back every later call to this instance, as retry does in the full pipeline. */
+  #closeGateOn(error: unknown, signal: AbortSignal): void {
+    const classification = classifyFailure(error, signal, this.sheet.classify);
+    if (classification.retry === 'rate_limited') this.gate.closeFor(classification.retryAfterMs, classification.status === 503 ? 503 : 429);
+  }
+
+  #executeOn<T>(pipeline: IPolicy<CallContext>, attempt: (context: CallContext) => Promise<T>, signal: AbortSignal): Promise<T> {
+    const call = () => pipeline.execute(attempt, signal);
     const quota = this.quota?.limitsConcurrency ? this.quota : undefined;
     return this.bulkhead.execute(quota ? () => quota.hold(call, signal) : call, signal);
   }
@@ -115,12 +160,16 @@ export class DependencyPolicies<Operation extends string> {
    * until it ends, and the caller must release the lease then (or when anything fails); releasing
    * it frees both.
    */
-  async executeHoldingSlot<T>(
+  executeHoldingSlot<T>(
     operation: Operation,
     model: string,
     attempt: (context: CallContext) => Promise<T>,
     signal: AbortSignal,
   ): Promise<{ value: T; lease: BulkheadLease }> {
+    return this.#executeHolding(this.#pipeline(operation, model), attempt, signal);
+  }
+
+  async #executeHolding<T>(pipeline: IPolicy<CallContext>, attempt: (context: CallContext) => Promise<T>, signal: AbortSignal): Promise<{ value: T; lease: BulkheadLease }> {
     const slot = await this.bulkhead.acquire(signal);
     let lease: BulkheadLease = slot;
     try {
@@ -133,7 +182,7 @@ export class DependencyPolicies<Operation extends string> {
           },
         };
       }
-      return { value: await this.#pipeline(operation, model).execute(attempt, signal), lease };
+      return { value: await pipeline.execute(attempt, signal), lease };
     } catch (error) {
       lease.release();
       throw error;
@@ -141,13 +190,20 @@ export class DependencyPolicies<Operation extends string> {
   }
 
   #pipeline(operation: Operation, model: string): IPolicy<CallContext> {
-    let byModel = this.#pipelines.get(operation);
-    if (!byModel) this.#pipelines.set(operation, (byModel = new Map()));
+    return this.#cached(this.#pipelines, operation, model, true);
+  }
+
+  #singleAttempt(operation: Operation, model: string): IPolicy<CallContext> {
+    return this.#cached(this.#singleAttempts, operation, model, false);
+  }
+
+  #cached(cache: Map<Operation, Map<string, IPolicy<CallContext>>>, operation: Operation, model: string, withRetry: boolean): IPolicy<CallContext> {
+    let byModel = cache.get(operation);
+    if (!byModel) cache.set(operation, (byModel = new Map()));
     let pipeline = byModel.get(model);
     if (!pipeline) {
       const timeout = this.timeouts.get(operation)!.forKey(model);
-      const retry = this.retries.get(operation)!;
-      const policies: IPolicy[] = [this.gate, retry];
+      const policies: IPolicy[] = withRetry ? [this.gate, this.retries.get(operation)!] : [this.gate];
       // Waiting for quota can outlast a 429 that closed the gate meanwhile: the gate is checked
       // again after the wait, just before the attempt.
       if (this.quota?.limitsRate) policies.push(this.quota, this.gate);

@@ -21,10 +21,12 @@ export interface CallSpec<Operation extends string> {
   attemptSpanName: string;
   /** Extra attributes for the call span (never content). */
   attributes?: Attributes;
+  /** Extra attributes for each attempt's span (never content). */
+  attemptAttributes?: Attributes;
 }
 
 /** What one attempt gets: the policies' context (signal, attempt number, timeout) and its span. */
-type AttemptContext = CallContext & { span: Span };
+export type AttemptContext = CallContext & { span: Span };
 export type Attempt<T> = (context: AttemptContext) => Promise<T>;
 
 export class InstrumentedCalls<Operation extends string> {
@@ -55,7 +57,8 @@ export class InstrumentedCalls<Operation extends string> {
     const { dependency } = this.policies;
     const span = tracer.startSpan(`${dependency} ${spec.operation}`, {
       kind: SpanKind.INTERNAL,
-      attributes: { ...spec.attributes, [SPAN_ATTRIBUTE.dependency]: dependency, [SPAN_ATTRIBUTE.operation]: spec.operation },
+      attributes: { ...spec.attributes, [SPAN_ATTRIBUTE.dependency]: this.policies.dependency,
+        ...(this.policies.provider === undefined ? {} : { [SPAN_ATTRIBUTE.provider]: this.policies.provider }), [SPAN_ATTRIBUTE.operation]: spec.operation },
     });
     const started = performance.now();
     let attempts = 0;
@@ -63,7 +66,7 @@ export class InstrumentedCalls<Operation extends string> {
       <T>(attempt: Attempt<T>) =>
       (callContext: CallContext) => {
         attempts += 1;
-        return this.#attempt(spec, signal, callContext, attempt);
+        return this.attempt(spec, signal, callContext, attempt);
       };
 
     return context.with(trace.setSpan(context.active(), span), async () => {
@@ -87,11 +90,14 @@ export class InstrumentedCalls<Operation extends string> {
     });
   }
 
-  async #attempt<T>(spec: CallSpec<Operation>, callerSignal: AbortSignal, callContext: CallContext, attempt: Attempt<T>): Promise<T> {
+  /** One attempt's client span and attempt metrics; also for callers that retry across instances themselves. */
+  async attempt<T>(spec: CallSpec<Operation>, callerSignal: AbortSignal, callContext: CallContext, attempt: Attempt<T>): Promise<T> {
     const span = tracer.startSpan(spec.attemptSpanName, {
       kind: SpanKind.CLIENT,
       attributes: {
+        ...spec.attemptAttributes,
         [SPAN_ATTRIBUTE.dependency]: this.policies.dependency,
+        ...(this.policies.provider === undefined ? {} : { [SPAN_ATTRIBUTE.provider]: this.policies.provider }),
         [SPAN_ATTRIBUTE.resendCount]: callContext.attempt,
         [SPAN_ATTRIBUTE.timeoutMs]: Math.round(callContext.timeoutMs),
       },
@@ -118,7 +124,7 @@ export class InstrumentedCalls<Operation extends string> {
   }
 
   #record(kind: 'call' | 'attempt', operation: Operation, outcome: Outcome, durationMs: number, span: Span): void {
-    const labels = { dependency: this.policies.dependency, operation, outcome };
+    const labels = { ...this.policies.labels, operation, outcome };
     const [counter, histogram] =
       kind === 'call'
         ? [this.#metrics.dependencyCalls, this.#metrics.dependencyCallDuration]

@@ -57,6 +57,15 @@ export interface GiveUpEvent {
   classification: FailureClassification;
 }
 
+/** Exponential backoff (doubling from initialDelayMs up to maxDelayMs) with ±jitter on every delay. */
+export function jitteredBackoff(options: Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs' | 'jitter'>, random: () => number): ExponentialBackoff<number> {
+  const jittered: GeneratorFn<number> = (retries = 0, backoff) => {
+    const nominal = Math.min(backoff.maxDelay, backoff.initialDelay * backoff.exponent ** retries);
+    return [nominal * (1 + options.jitter * (2 * random() - 1)), retries + 1];
+  };
+  return new ExponentialBackoff({ generator: jittered, initialDelay: options.initialDelayMs, maxDelay: options.maxDelayMs, exponent: 2 });
+}
+
 export class ClassifiedRetry extends PolicyBase implements IPolicy<RetryContext> {
   readonly #options: RetryOptions;
   readonly #backoff: ExponentialBackoff<number>;
@@ -70,12 +79,7 @@ export class ClassifiedRetry extends PolicyBase implements IPolicy<RetryContext>
   constructor(options: RetryOptions) {
     super();
     this.#options = options;
-    const random = options.random ?? Math.random;
-    const jittered: GeneratorFn<number> = (retries = 0, backoff) => {
-      const nominal = Math.min(backoff.maxDelay, backoff.initialDelay * backoff.exponent ** retries);
-      return [nominal * (1 + options.jitter * (2 * random() - 1)), retries + 1];
-    };
-    this.#backoff = new ExponentialBackoff({ generator: jittered, initialDelay: options.initialDelayMs, maxDelay: options.maxDelayMs, exponent: 2 });
+    this.#backoff = jitteredBackoff(options, options.random ?? Math.random);
   }
 
   async execute<T>(fn: (context: RetryContext) => PromiseLike<T> | T, signal: AbortSignal = new AbortController().signal): Promise<T> {

@@ -24,76 +24,76 @@ const TRANSITIONS: ReadonlyArray<[BreakerState, BreakerState]> = [
 ];
 
 export function bridgeTelemetry<Operation extends string>(policies: DependencyPolicies<Operation>, metrics: Metrics, logger: Logger): void {
-  const { dependency, breaker, bulkhead, gate, retries } = policies;
+  const { breaker, bulkhead, gate, retries, labels: ids } = policies;
   const activeSpan = () => trace.getActiveSpan();
   initialiseSeries(policies, metrics);
 
   const showBreakerState = (state: BreakerState) => {
-    for (const candidate of BREAKER_STATES) metrics.breakerState.set({ dependency, state: candidate }, candidate === state ? 1 : 0);
+    for (const candidate of BREAKER_STATES) metrics.breakerState.set({ ...ids, state: candidate }, candidate === state ? 1 : 0);
   };
   showBreakerState(breaker.state);
   breaker.onStateChange(({ from, to, reason }) => {
     showBreakerState(to);
-    metrics.breakerTransitions.inc({ dependency, from, to });
-    activeSpan()?.addEvent(SPAN_EVENT.breakerTransition, { [SPAN_ATTRIBUTE.dependency]: dependency, [EVENT.from]: from, [EVENT.to]: to, [EVENT.reason]: reason });
-    const line = { dependency, from, to, reason, half_open_in_ms: breaker.msUntilHalfOpen() };
+    metrics.breakerTransitions.inc({ ...ids, from, to });
+    activeSpan()?.addEvent(SPAN_EVENT.breakerTransition, { [SPAN_ATTRIBUTE.dependency]: policies.dependency, ...(policies.provider === undefined ? {} : { [SPAN_ATTRIBUTE.provider]: policies.provider }), [EVENT.from]: from, [EVENT.to]: to, [EVENT.reason]: reason });
+    const line = { ...ids, from, to, reason, half_open_in_ms: breaker.msUntilHalfOpen() };
     if (to === 'open' || to === 'isolated') logger.warn(line, 'circuit breaker opened');
     else logger.info(line, 'circuit breaker state changed');
   });
   breaker.onReject((error) => {
-    metrics.breakerRejected.inc({ dependency, state: error.state });
+    metrics.breakerRejected.inc({ ...ids, state: error.state });
     activeSpan()?.addEvent(SPAN_EVENT.breakerRejected, { [EVENT.state]: error.state, [EVENT.retryAfterMs]: Math.round(error.retryAfterMs) });
   });
 
   bulkhead.onReject((error) => {
-    metrics.bulkheadRejected.inc({ dependency, reason: error.reason });
+    metrics.bulkheadRejected.inc({ ...ids, reason: error.reason });
     activeSpan()?.addEvent(SPAN_EVENT.bulkheadRejected, { [EVENT.reason]: error.reason });
   });
 
   gate.onClose(({ until, status, source }) => {
-    const line = { dependency, status, source, rate_limited_for_ms: Math.max(0, until - Date.now()) };
+    const line = { ...ids, status, source, rate_limited_for_ms: Math.max(0, until - Date.now()) };
     logger.warn(line, source === 'local' ? 'dependency rate-limited us' : 'dependency rate-limited a peer replica');
   });
   gate.onReject((error) => {
-    metrics.rateLimitRejected.inc({ dependency });
+    metrics.rateLimitRejected.inc(ids);
     activeSpan()?.addEvent(SPAN_EVENT.rateLimited, { [EVENT.retryAfterMs]: Math.round(error.retryAfterMs) });
   });
 
   policies.quota?.onWait(({ quota, waitedMs }) => {
-    metrics.quotaWait.observe({ dependency, quota }, waitedMs / 1000);
+    metrics.quotaWait.observe({ ...ids, quota }, waitedMs / 1000);
     activeSpan()?.addEvent(SPAN_EVENT.quotaWaited, { [EVENT.quota]: quota, [EVENT.waitedMs]: Math.round(waitedMs) });
   });
   policies.quota?.onReject((error) => {
-    metrics.quotaRejected.inc({ dependency, quota: error.quota });
+    metrics.quotaRejected.inc({ ...ids, quota: error.quota });
     activeSpan()?.addEvent(SPAN_EVENT.quotaRejected, { [EVENT.quota]: error.quota, [EVENT.retryAfterMs]: Math.round(error.retryAfterMs) });
   });
 
   for (const [operation, retry] of retries) {
     retry.onRetry(({ attempt, delayMs, reason }) => {
-      metrics.retries.inc({ dependency, operation, reason });
+      metrics.retries.inc({ ...ids, operation, reason });
       activeSpan()?.addEvent(SPAN_EVENT.retry, { [EVENT.attempt]: attempt, [EVENT.delayMs]: Math.round(delayMs), [EVENT.reason]: reason });
     });
     retry.onGiveUp(({ reason, attempts, classification }) => {
-      metrics.retryGiveUps.inc({ dependency, operation, reason });
-      if (reason === 'budget_exhausted') metrics.retryBudgetExhausted.inc({ dependency });
+      metrics.retryGiveUps.inc({ ...ids, operation, reason });
+      if (reason === 'budget_exhausted') metrics.retryBudgetExhausted.inc(ids);
       activeSpan()?.addEvent(SPAN_EVENT.retryGiveUp, { [EVENT.reason]: reason, [EVENT.attempts]: attempts, [EVENT.errorType]: classification.errorType });
     });
   }
 
   metrics.refreshers.add(() => {
-    metrics.bulkheadActive.set({ dependency }, bulkhead.active);
-    metrics.bulkheadQueued.set({ dependency }, bulkhead.queued);
-    metrics.bulkheadCapacity.set({ dependency }, bulkhead.capacity);
-    metrics.rateLimitedFor.set({ dependency }, gate.remainingMs() / 1000);
+    metrics.bulkheadActive.set(ids, bulkhead.active);
+    metrics.bulkheadQueued.set(ids, bulkhead.queued);
+    metrics.bulkheadCapacity.set(ids, bulkhead.capacity);
+    metrics.rateLimitedFor.set(ids, gate.remainingMs() / 1000);
     showBreakerState(breaker.state);
     const timeoutsByOperation: Array<[string, AdaptiveTimeout]> = [...policies.timeouts];
     if (policies.idleTimeout) timeoutsByOperation.push(['stream_idle', policies.idleTimeout]);
     for (const [operation, timeouts] of timeoutsByOperation) {
       for (const [model, policy] of timeouts.entries()) {
         const { timeoutMs, p95Ms } = policy.tracker.current();
-        metrics.adaptiveTimeout.set({ dependency, operation, model }, timeoutMs / 1000);
-        metrics.observedP95.set({ dependency, operation, model }, p95Ms / 1000);
-        if (policy.tracker.adapts) metrics.adaptiveTimeoutCeiling.set({ dependency, operation, model }, policy.tracker.ceilingMs / 1000);
+        metrics.adaptiveTimeout.set({ ...ids, operation, model }, timeoutMs / 1000);
+        metrics.observedP95.set({ ...ids, operation, model }, p95Ms / 1000);
+        if (policy.tracker.adapts) metrics.adaptiveTimeoutCeiling.set({ ...ids, operation, model }, policy.tracker.ceilingMs / 1000);
       }
     }
   });
@@ -101,24 +101,24 @@ export function bridgeTelemetry<Operation extends string>(policies: DependencyPo
 
 /** Every label value we know of starts at 0, so rates and alerts work before the first event. */
 function initialiseSeries<Operation extends string>(policies: DependencyPolicies<Operation>, metrics: Metrics): void {
-  const { dependency } = policies;
+  const ids = policies.labels;
   for (const operation of policies.timeouts.keys()) {
     for (const outcome of OUTCOMES) {
-      metrics.dependencyCalls.inc({ dependency, operation, outcome }, 0);
-      metrics.dependencyAttempts.inc({ dependency, operation, outcome }, 0);
+      metrics.dependencyCalls.inc({ ...ids, operation, outcome }, 0);
+      metrics.dependencyAttempts.inc({ ...ids, operation, outcome }, 0);
     }
-    for (const reason of RETRY_REASONS) metrics.retries.inc({ dependency, operation, reason }, 0);
-    for (const reason of GIVE_UP_REASONS) metrics.retryGiveUps.inc({ dependency, operation, reason }, 0);
+    for (const reason of RETRY_REASONS) metrics.retries.inc({ ...ids, operation, reason }, 0);
+    for (const reason of GIVE_UP_REASONS) metrics.retryGiveUps.inc({ ...ids, operation, reason }, 0);
   }
-  for (const [from, to] of TRANSITIONS) metrics.breakerTransitions.inc({ dependency, from, to }, 0);
-  for (const state of ['open', 'half_open', 'isolated']) metrics.breakerRejected.inc({ dependency, state }, 0);
-  for (const reason of ['queue_full', 'queue_timeout']) metrics.bulkheadRejected.inc({ dependency, reason }, 0);
-  metrics.retryBudgetExhausted.inc({ dependency }, 0);
-  metrics.rateLimitRejected.inc({ dependency }, 0);
+  for (const [from, to] of TRANSITIONS) metrics.breakerTransitions.inc({ ...ids, from, to }, 0);
+  for (const state of ['open', 'half_open', 'isolated']) metrics.breakerRejected.inc({ ...ids, state }, 0);
+  for (const reason of ['queue_full', 'queue_timeout']) metrics.bulkheadRejected.inc({ ...ids, reason }, 0);
+  metrics.retryBudgetExhausted.inc(ids, 0);
+  metrics.rateLimitRejected.inc(ids, 0);
   if (policies.quota) {
     for (const quota of QUOTA_NAMES) {
-      metrics.quotaWait.zero({ dependency, quota });
-      metrics.quotaRejected.inc({ dependency, quota }, 0);
+      metrics.quotaWait.zero({ ...ids, quota });
+      metrics.quotaRejected.inc({ ...ids, quota }, 0);
     }
   }
 }

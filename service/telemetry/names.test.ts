@@ -78,12 +78,21 @@ describe('telemetry names', () => {
       cacheEvictions: 'levee_cache_evictions_total',
       cacheSingleflightJoins: 'levee_cache_singleflight_joins_total',
       cacheTierErrors: 'levee_cache_tier_errors_total',
+      routedCalls: 'levee_llm_routed_calls_total',
+      fallbacks: 'levee_llm_fallbacks_total',
+      hedges: 'levee_llm_hedges_total',
+      misconfiguredDeployments: 'levee_llm_deployment_misconfigured_total',
+      modelDeploymentsAvailable: 'levee_llm_model_deployments_available',
     });
   });
 
   it('every label name, exactly', () => {
     assert.deepEqual(LABEL, {
       dependency: 'dependency',
+      provider: 'provider',
+      upstreamModel: 'upstream_model',
+      fallbackModel: 'fallback_model',
+      event: 'event',
       operation: 'operation',
       outcome: 'outcome',
       reason: 'reason',
@@ -119,6 +128,10 @@ describe('telemetry names', () => {
       genAiOperation: 'gen_ai.operation.name',
       genAiSystem: 'gen_ai.system',
       genAiRequestModel: 'gen_ai.request.model',
+      genAiResponseModel: 'gen_ai.response.model',
+      provider: 'levee.provider',
+      fallbackModel: 'levee.route.fallback_model',
+      hedged: 'levee.route.hedged',
       genAiInputTokens: 'gen_ai.usage.input_tokens',
       genAiOutputTokens: 'gen_ai.usage.output_tokens',
     });

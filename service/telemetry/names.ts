@@ -23,6 +23,7 @@ import {
 import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_MODEL,
   ATTR_GEN_AI_SYSTEM,
   ATTR_GEN_AI_TOKEN_TYPE,
   ATTR_GEN_AI_USAGE_INPUT_TOKENS,
@@ -88,11 +89,23 @@ export const METRIC = {
   cacheEvictions: 'levee_cache_evictions_total',
   cacheSingleflightJoins: 'levee_cache_singleflight_joins_total',
   cacheTierErrors: 'levee_cache_tier_errors_total',
+  /** Routing: which deployment served each public model's calls, and how. */
+  routedCalls: 'levee_llm_routed_calls_total',
+  fallbacks: 'levee_llm_fallbacks_total',
+  hedges: 'levee_llm_hedges_total',
+  misconfiguredDeployments: 'levee_llm_deployment_misconfigured_total',
+  modelDeploymentsAvailable: 'levee_llm_model_deployments_available',
 } as const;
 
 /** Label names, shared by metrics so dashboards can join them. */
 export const LABEL = {
   dependency: 'dependency',
+  /** The LLM provider's id from the models file (`default` without one); absent for Postgres and Redis. */
+  provider: 'provider',
+  /** The provider's own name for a model (a deployment is provider + upstream_model). */
+  upstreamModel: 'upstream_model',
+  fallbackModel: 'fallback_model',
+  event: 'event',
   operation: 'operation',
   outcome: 'outcome',
   reason: 'reason',
@@ -128,6 +141,12 @@ export const SPAN_ATTRIBUTE = {
   /** Superseded by `gen_ai.provider.name` in newer conventions; kept, as switching renames what traces carry. */
   genAiSystem: ATTR_GEN_AI_SYSTEM,
   genAiRequestModel: ATTR_GEN_AI_REQUEST_MODEL,
+  /** The provider's model that answered (semconv `gen_ai.response.model`). */
+  genAiResponseModel: ATTR_GEN_AI_RESPONSE_MODEL,
+  /** The provider id that served the call (or made the attempt). */
+  provider: 'levee.provider',
+  fallbackModel: 'levee.route.fallback_model',
+  hedged: 'levee.route.hedged',
   genAiInputTokens: ATTR_GEN_AI_USAGE_INPUT_TOKENS,
   genAiOutputTokens: ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
 } as const;

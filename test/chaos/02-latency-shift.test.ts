@@ -4,7 +4,7 @@
  *
  * Expected: before the shift each replica's chat attempt timeout follows the 50 ms P95 (3 × P95,
  * floor 100 ms: about 150 ms); within 10 s of the shift the gauge
- * (levee_adaptive_timeout_seconds{dependency="llm",operation="chat"}) rises to at least
+ * (levee_adaptive_timeout_seconds{dependency="llm",provider="default",operation="chat"}) rises to at least
  * 0.9 × 3 × 500 ms = 1 350 ms on both replicas; false timeouts (attempts cut by the adaptive
  * timeout although the upstream always answers: levee_dependency_attempts_total{outcome="timeout"})
  * stay under 0.5 % of attempts at steady state on both sides of the shift. Steady state is from

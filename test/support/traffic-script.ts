@@ -255,7 +255,7 @@ class Recorder {
     try {
       const response = await fetch(`${this.#target.leveeUrl}/health/circuit-breakers`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       const body = (await response.json()) as { circuit_breakers?: Record<string, { state?: string }> };
-      return body.circuit_breakers?.llm?.state ?? 'unknown';
+      return body.circuit_breakers?.['llm/default']?.state ?? 'unknown';
     } catch {
       return 'unknown';
     }

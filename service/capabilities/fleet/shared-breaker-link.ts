@@ -38,7 +38,8 @@ export class SharedBreakerLink implements BreakerFleetLink {
 
   constructor(options: SharedBreakerLinkOptions) {
     this.#options = options;
-    this.dependency = options.breaker.dependency;
+    // The breaker's name (`llm/<provider>`): each provider's breaker has its own keys and messages.
+    this.dependency = options.breaker.name;
     const base = `${options.redis.keyPrefix}breaker:${this.dependency}`;
     this.keys = [base, `${base}:window`, `${base}:probe`];
   }

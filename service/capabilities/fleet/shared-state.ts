@@ -50,7 +50,8 @@ export class SharedState {
 
   /** Shares a dependency's breaker (when enabled) and rate-limit gate with the fleet. */
   attach(policies: DependencyPolicies<string>): void {
-    const { dependency } = policies;
+    // The policies' name (`llm/<provider>`, `postgres`) keys its breaker, gate and messages.
+    const dependency = policies.name;
     if (policies.sheet.breaker.enabled) {
       const link = new SharedBreakerLink({
         redis: this.#redis,

@@ -14,9 +14,14 @@ export interface LlmClientOptions {
   /** Base URL including /v1, as the OpenAI SDKs take it. */
   baseUrl: string;
   apiKey: Secret | undefined;
+  /** Extra headers sent with every request (an organisation, an API version). */
+  headers?: Record<string, string>;
   /** Keep-alive connections to the provider; the bulkhead bounds calls, so match it. */
   connections: number;
 }
+
+/** Sees every answer's headers, errors included (rate-limit headroom lives there). */
+export type HeadersObserver = (headers: Record<string, string | string[] | undefined>) => void;
 
 /** A provider error body larger than this is not read further. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
@@ -28,7 +33,7 @@ export type ResponseBody = Dispatcher.ResponseData['body'];
 export class LlmClient {
   readonly #pool: Pool;
   readonly #basePath: string;
-  readonly #headers: Record<string, string>;
+  #headers: Record<string, string>;
   readonly #server: { address: string; port: number };
 
   constructor(options: LlmClientOptions) {
@@ -40,13 +45,19 @@ export class LlmClient {
       headersTimeout: SAFETY_NET_TIMEOUT_MS,
       bodyTimeout: SAFETY_NET_TIMEOUT_MS,
     });
-    this.#headers = { 'content-type': 'application/json', accept: 'application/json' };
-    if (options.apiKey) this.#headers.authorization = `Bearer ${options.apiKey.reveal()}`;
+    this.#headers = { ...options.headers, 'content-type': 'application/json', accept: 'application/json' };
+    this.setApiKey(options.apiKey);
+  }
+
+  /** A rotated key takes effect from the next request. */
+  setApiKey(apiKey: Secret | undefined): void {
+    const { authorization: _previous, ...rest } = this.#headers;
+    this.#headers = apiKey ? { ...rest, authorization: `Bearer ${apiKey.reveal()}` } : rest;
   }
 
   /** POSTs JSON and returns the parsed 2xx body. */
-  async postJson<T>(path: string, body: unknown, signal: AbortSignal, span?: Span): Promise<T> {
-    const response = await this.#request('POST', path, JSON.stringify(body), signal, span);
+  async postJson<T>(path: string, body: unknown, signal: AbortSignal, span?: Span, observe?: HeadersObserver): Promise<T> {
+    const response = await this.#request('POST', path, JSON.stringify(body), signal, span, undefined, observe);
     return readJson<T>(response.body);
   }
 
@@ -56,8 +67,8 @@ export class LlmClient {
   }
 
   /** POSTs JSON expecting an event stream; resolves once a 2xx status and headers arrive. */
-  async openEventStream(path: string, body: unknown, signal: AbortSignal, span?: Span): Promise<ResponseBody> {
-    const response = await this.#request('POST', path, JSON.stringify(body), signal, span, 'text/event-stream');
+  async openEventStream(path: string, body: unknown, signal: AbortSignal, span?: Span, observe?: HeadersObserver): Promise<ResponseBody> {
+    const response = await this.#request('POST', path, JSON.stringify(body), signal, span, 'text/event-stream', observe);
     return response.body;
   }
 
@@ -65,7 +76,7 @@ export class LlmClient {
     return this.#pool.close();
   }
 
-  async #request(method: 'GET' | 'POST', path: string, body: string | undefined, signal: AbortSignal, span: Span | undefined, accept?: string) {
+  async #request(method: 'GET' | 'POST', path: string, body: string | undefined, signal: AbortSignal, span: Span | undefined, accept?: string, observe?: HeadersObserver) {
     const fullPath = `${this.#basePath}${path}`;
     span?.setAttributes({
       [ATTR_HTTP_REQUEST_METHOD]: method,
@@ -76,6 +87,7 @@ export class LlmClient {
     const headers = accept ? { ...this.#headers, accept } : this.#headers;
     const response = await this.#pool.request({ method, path: fullPath, headers, body, signal });
     span?.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.statusCode);
+    observe?.(response.headers);
     if (response.statusCode >= 200 && response.statusCode < 300) return response;
     const providerError = await readProviderError(response.body);
     throw new UpstreamHttpError(response.statusCode, parseRetryAfter(response.headers), providerError);

@@ -1,46 +1,104 @@
-/** Wires the LLM dependency: client, policies (policies.ts), telemetry and gateway. */
-import type { Secret } from '../../config.ts';
+/**
+ * Wires the LLM dependency: one LlmProvider per configured provider (client + its own policies,
+ * policies.ts), the routing table over them, the routed-call loop and the gateway. `reload`
+ * swaps in a new models configuration at once: providers whose definition is unchanged keep their
+ * policies (breaker, live latency, gate) and only pick up a rotated key; new ones are built;
+ * removed ones are closed once the calls already on them had time to end.
+ */
 import type { LlmPolicyConfig } from '../../config/llm.ts';
-import type { QuotaConfig } from '../../config/shared-state.ts';
-import { DependencyPolicies } from '../../resilience/dependency-policies.ts';
-import { InstrumentedCalls } from '../../resilience/instrumented-calls.ts';
+import type { ModelsConfig } from '../../config/models.ts';
 import type { QuotaStore } from '../../resilience/outgoing-quota.ts';
-import { bridgeTelemetry } from '../../resilience/telemetry-bridge.ts';
+import { RetryBudget } from '../../resilience/retry-budget.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
-import { LlmClient } from './client.ts';
 import { LlmGateway } from './llm-gateway.ts';
-import { ModelCatalog } from './model-catalog.ts';
-import { llmPolicySheet } from './policies.ts';
+import { LlmProvider } from './llm-provider.ts';
+import { RoutedCalls } from './routing/routed-calls.ts';
+import { RoutingTable } from './routing/routing-table.ts';
 
 export interface LlmDependencyOptions {
-  baseUrl: string;
-  apiKey: Secret | undefined;
-  policies: LlmPolicyConfig;
-  /** The fleet's outgoing quota (0 = that dimension unlimited); omitted: none. */
-  quota?: QuotaConfig;
-  /** Where the quota's state lives (capabilities/quotas/ shares it through Redis); default: this process alone. */
-  quotaStore?: QuotaStore;
+  models: ModelsConfig;
+  /** LLM_RETRY_* and the stream limit: one retry loop and budget over every provider. */
+  policies: Pick<LlmPolicyConfig, 'retry' | 'stream'>;
+  /** Where a provider's quota state lives (capabilities/quotas/ shares it through Redis); default: this process alone. */
+  quotaStoreFor?: (provider: string) => QuotaStore | undefined;
+  /** Told of every provider built (at start and on reload), e.g. to share its breaker with the fleet. */
+  onProvider?: (provider: LlmProvider) => void;
   metrics: Metrics;
   logger: Logger;
 }
 
+/** Each backoff varies by this fraction either way, so replicas that failed together do not retry together. */
+const RETRY_JITTER = 0.25;
+/** The retry budget counts calls and retries over this sliding window. */
+const RETRY_BUDGET_WINDOW_MS = 10_000;
+/** A removed provider is closed this long after a reload, so calls already on it can end. */
+const RETIRE_AFTER_MS = 10 * 60 * 1000;
+
 export function createLlmDependency(options: LlmDependencyOptions) {
-  const policies = new DependencyPolicies(llmPolicySheet(options.policies, options.quota), { quotaStore: options.quotaStore });
-  bridgeTelemetry(policies, options.metrics, options.logger);
-  const client = new LlmClient({ baseUrl: options.baseUrl, apiKey: options.apiKey, connections: options.policies.bulkhead.maxConcurrent });
-  const gateway = new LlmGateway({
-    client,
-    calls: new InstrumentedCalls(policies, options.metrics),
-    catalog: new ModelCatalog(),
-    metrics: options.metrics,
-    maxStreamDurationMs: options.policies.stream.maxDurationMs,
+  const { metrics, logger } = options;
+  let providers = new Map<string, LlmProvider>();
+  const build = (models: ModelsConfig) => {
+    const next = new Map<string, LlmProvider>();
+    for (const config of models.providers) {
+      const current = providers.get(config.id);
+      if (current && current.sameDefinitionAs(config)) {
+        current.client.setApiKey(config.apiKey);
+        next.set(config.id, current);
+        continue;
+      }
+      const provider = new LlmProvider({ config, metrics, logger, quotaStore: options.quotaStoreFor?.(config.id) });
+      options.onProvider?.(provider);
+      next.set(config.id, provider);
+    }
+    return next;
+  };
+  providers = build(options.models);
+  let table = new RoutingTable(options.models, providers);
+
+  const { retry } = options.policies;
+  const routed = new RoutedCalls({
+    metrics,
+    logger,
+    retry: { maxAttempts: retry.maxAttempts, initialDelayMs: retry.baseDelayMs, maxDelayMs: retry.maxDelayMs, jitter: RETRY_JITTER },
+    budget: new RetryBudget({ ratio: retry.budgetRatio, minRetriesPerSecond: retry.budgetMinPerSecond, windowMs: RETRY_BUDGET_WINDOW_MS }),
+    hedgeBudget: new RetryBudget({ ratio: options.models.routing.hedgeBudgetRatio, minRetriesPerSecond: 0, windowMs: options.models.routing.hedgeBudgetWindowMs }),
+    routing: () => table.routing,
   });
+  const gateway = new LlmGateway({ table: () => table, routed, metrics, maxStreamDurationMs: options.policies.stream.maxDurationMs });
+  metrics.refreshers.add(() => {
+    for (const { label, deployments } of table.availability()) metrics.modelDeploymentsAvailable.set({ model: label }, deployments);
+  });
+  const retiring = new Set<ReturnType<typeof setTimeout>>();
+
   return {
     gateway,
-    policies,
-    /** For the health check's probe, which goes around the policies. */
-    client,
-    close: () => client.close(),
+    /** The providers in force. */
+    providers: () => [...providers.values()],
+    table: () => table,
+    /** Swaps in a new configuration; the returned providers were removed by it. */
+    reload(models: ModelsConfig): LlmProvider[] {
+      const next = build(models);
+      const removed = [...providers.values()].filter((provider) => next.get(provider.id) !== provider);
+      const nextTable = new RoutingTable(models, next);
+      providers = next;
+      table = nextTable;
+      metrics.modelDeploymentsAvailable.reset();
+      for (const provider of removed) {
+        const timer = setTimeout(() => {
+          retiring.delete(timer);
+          void provider.close();
+        }, RETIRE_AFTER_MS);
+        timer.unref();
+        retiring.add(timer);
+      }
+      return removed;
+    },
+    close: async () => {
+      for (const timer of retiring) clearTimeout(timer);
+      await Promise.all([...providers.values()].map((provider) => provider.close()));
+    },
   };
 }
+
+export type LlmDependency = ReturnType<typeof createLlmDependency>;

@@ -1,21 +1,26 @@
 /**
- * The LLM dependency as the features see it: chat (JSON and streamed), embeddings and models,
- * each call run through the LLM's policies and instrumented per attempt. Errors leave here
- * already translated for the client (LeveeError).
+ * The LLM dependency as the features see it: chat (JSON and streamed), embeddings and models.
+ * Each call is routed across the public model's deployments (and, for chat, its fallbacks) by
+ * routing/routed-calls.ts, every attempt under its provider's policies. Errors leave here
+ * already translated for the client (LeveeError); what served a call is reported to `served`.
  */
-import type { Attributes } from '@opentelemetry/api';
+import { LeveeError } from '../../errors.ts';
 import type { BulkheadLease } from '../../resilience/bulkhead.ts';
 import { classifyFailure } from '../../resilience/classification.ts';
-import type { InstrumentedCalls } from '../../resilience/instrumented-calls.ts';
 import { AttemptTimeoutError } from '../../resilience/errors.ts';
 import { observeWithExemplar, type Metrics } from '../../telemetry/metrics.ts';
-import { LABEL, SPAN_ATTRIBUTE } from '../../telemetry/names.ts';
+import { LABEL } from '../../telemetry/names.ts';
 import { activeTraceIds } from '../../telemetry/tracing.ts';
-import type { LlmClient } from './client.ts';
 import { classifyLlmFailure, llmFailureToLevee } from './errors.ts';
 import { EventStreamReader } from './event-stream.ts';
-import type { ModelCatalog } from './model-catalog.ts';
-import type { LlmOperation } from './policies.ts';
+import type { Deployment } from './routing/deployment.ts';
+import type { RoutedCalls, RoutedCallSpec, Served } from './routing/routed-calls.ts';
+import type { Route, RoutingTable } from './routing/routing-table.ts';
+
+export type { Served } from './routing/routed-calls.ts';
+
+/** Receives what served a call (a batched request reports once per upstream call). */
+export type ServedReport = (served: Served) => void;
 
 /** A request body as the client sent it: known fields validated, unknown ones passed through. */
 export type LlmRequest = Record<string, unknown> & { model: string };
@@ -41,9 +46,9 @@ interface Usage {
 }
 
 export interface LlmGatewayOptions {
-  client: LlmClient;
-  calls: InstrumentedCalls<LlmOperation>;
-  catalog: ModelCatalog;
+  /** The routing in force; a reload swaps it, and each call reads it once. */
+  table: () => RoutingTable;
+  routed: RoutedCalls;
   metrics: Metrics;
   /** A stream ends after this long, however lively. */
   maxStreamDurationMs: number;
@@ -59,8 +64,8 @@ export class LlmGateway {
     this.#options = options;
   }
 
-  chatCompletion(request: LlmRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
-    return this.#postJson('chat', '/chat/completions', request, signal);
+  chatCompletion(request: LlmRequest, signal: AbortSignal, served?: ServedReport): Promise<Record<string, unknown>> {
+    return this.#postJson('chat', '/chat/completions', request, signal, served);
   }
 
   /**
@@ -68,20 +73,23 @@ export class LlmGateway {
    * retried and answered as ordinary HTTP errors). Usage is always requested upstream, for
    * token metrics; the caller hides the usage chunk from clients that did not ask for it.
    */
-  async chatCompletionStream(request: LlmRequest, signal: AbortSignal): Promise<ChatStream> {
-    const model = this.#options.catalog.labelFor(request.model);
+  async chatCompletionStream(request: LlmRequest, signal: AbortSignal, served?: ServedReport): Promise<ChatStream> {
+    const table = this.#options.table();
+    const chain = this.#chain(table, request.model, 'chat');
     const streamOptions = typeof request.stream_options === 'object' && request.stream_options !== null ? request.stream_options : {};
-    const upstreamRequest = { ...request, stream: true, stream_options: { ...streamOptions, include_usage: true } };
     const started = performance.now();
-    let opened: { value: { reader: EventStreamReader; first: StreamEvent | undefined }; lease: BulkheadLease };
+    const spec: RoutedCallSpec = { operation: 'chat_stream', chain, attemptSpanName: 'POST /chat/completions', hedge: false };
+    let opened: { value: { reader: EventStreamReader; first: StreamEvent | undefined; deployment: Deployment }; lease: BulkheadLease; served: Served };
     try {
-      opened = await this.#options.calls.runHoldingSlot(this.#spec('chat_stream', model, '/chat/completions'), signal, async ({ signal: attemptSignal, span, timeoutMs }) => {
-        const body = await this.#options.client.openEventStream('/chat/completions', upstreamRequest, attemptSignal, span);
+      // A stream falls back only while nothing has reached the client: the first event is read inside the attempt.
+      opened = await this.#options.routed.runHoldingSlot(spec, signal, async (deployment, { signal: attemptSignal, span, timeoutMs, observe }) => {
+        const upstreamRequest = { ...request, model: deployment.model, stream: true, stream_options: { ...streamOptions, include_usage: true } };
+        const body = await deployment.provider.client.openEventStream('/chat/completions', upstreamRequest, attemptSignal, span, observe);
         const reader = new EventStreamReader(body);
         try {
           // The attempt's own timeout cuts this wait; the margin only keeps the reader's timer out of its way.
           const data = await reader.next(timeoutMs + 1_000);
-          return { reader, first: data === undefined ? undefined : this.#event(data, model) };
+          return { reader, first: data === undefined ? undefined : this.#event(data, chain[0]!, deployment), deployment };
         } catch (error) {
           reader.close();
           throw error;
@@ -90,52 +98,76 @@ export class LlmGateway {
     } catch (error) {
       throw llmFailureToLevee(error);
     }
-    this.#options.catalog.learn(request.model);
-    observeWithExemplar(this.#options.metrics.timeToFirstToken, { model }, (performance.now() - started) / 1000, activeTraceIds() as Record<string, string> | undefined);
-    const { reader, first } = opened.value;
+    const { reader, first, deployment } = opened.value;
+    deployment.provider.catalog.learn(deployment.model);
+    served?.(opened.served);
+    observeWithExemplar(this.#options.metrics.timeToFirstToken, { model: chain[0]!.label }, (performance.now() - started) / 1000, activeTraceIds() as Record<string, string> | undefined);
     if (!first) {
       // The provider ended the stream at once: nothing to relay but the end.
       reader.close();
       opened.lease.release();
       return { first: undefined, rest: (async function* () {})() };
     }
-    return { first, rest: this.#rest(reader, model, opened.lease, started, signal) };
+    return { first, rest: this.#rest(reader, chain[0]!, deployment, opened.lease, started, signal) };
   }
 
-  embeddings(request: LlmRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
-    return this.#postJson('embeddings', '/embeddings', request, signal);
+  embeddings(request: LlmRequest, signal: AbortSignal, served?: ServedReport): Promise<Record<string, unknown>> {
+    return this.#postJson('embeddings', '/embeddings', request, signal, served);
   }
 
-  /** One JSON call under the policies; teaches the catalog the model and records token usage. */
-  async #postJson(operation: 'chat' | 'embeddings', path: string, request: LlmRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
-    const model = this.#options.catalog.labelFor(request.model);
+  /** One JSON call routed across deployments; teaches the provider's catalog the model and records token usage. */
+  async #postJson(operation: 'chat' | 'embeddings', path: string, request: LlmRequest, signal: AbortSignal, served?: ServedReport): Promise<Record<string, unknown>> {
+    const table = this.#options.table();
+    const chain = this.#chain(table, request.model, operation);
+    const route = chain[0]!;
+    // Embeddings are idempotent; chat only where its model opts in.
+    const spec: RoutedCallSpec = { operation, chain, attemptSpanName: `POST ${path}`, hedge: route.hedge.enabled };
     try {
-      const body = await this.#options.calls.run(this.#spec(operation, model, path), signal, ({ signal: attemptSignal, span }) =>
-        this.#options.client.postJson<Record<string, unknown>>(path, request, attemptSignal, span),
-      );
-      this.#options.catalog.learn(request.model);
-      this.#recordUsage(operation, model, body.usage as Usage | undefined);
-      return body;
+      const { value, served: report } = await this.#options.routed.run(spec, signal, async (deployment, { signal: attemptSignal, span, observe }) => ({
+        body: await deployment.provider.client.postJson<Record<string, unknown>>(path, { ...request, model: deployment.model }, attemptSignal, span, observe),
+        deployment,
+      }));
+      value.deployment.provider.catalog.learn(value.deployment.model);
+      this.#recordUsage(operation, route, value.deployment, value.body.usage as Usage | undefined);
+      served?.(report);
+      return value.body;
     } catch (error) {
       throw llmFailureToLevee(error);
     }
   }
 
+  /** The models file's public names; with a catch-all provider, that provider's own list under its policies. */
   async listModels(signal: AbortSignal): Promise<{ data?: Array<{ id?: unknown }> } & Record<string, unknown>> {
+    const table = this.#options.table();
+    const provider = table.catchAllProvider;
+    if (!provider) {
+      return { object: 'list', data: table.publicModels().map(({ name }) => ({ id: name, object: 'model', created: 0, owned_by: 'levee' })) };
+    }
     try {
-      const body = await this.#options.calls.run(this.#spec('models', '_all', '/models', 'GET'), signal, ({ signal: attemptSignal, span }) =>
-        this.#options.client.getJson<{ data?: Array<{ id?: unknown }> } & Record<string, unknown>>('/models', attemptSignal, span),
+      const spec = { operation: 'models' as const, model: '_all', attemptSpanName: 'GET /models' };
+      const body = await provider.calls.run(spec, signal, ({ signal: attemptSignal, span }) =>
+        provider.client.getJson<{ data?: Array<{ id?: unknown }> } & Record<string, unknown>>('/models', attemptSignal, span),
       );
-      for (const entry of body.data ?? []) if (typeof entry.id === 'string') this.#options.catalog.learn(entry.id);
+      for (const entry of body.data ?? []) if (typeof entry.id === 'string') provider.catalog.learn(entry.id);
       return body;
     } catch (error) {
       throw llmFailureToLevee(error);
     }
   }
 
-  async *#rest(reader: EventStreamReader, model: string, lease: BulkheadLease, started: number, signal: AbortSignal): AsyncGenerator<StreamEvent, void, undefined> {
-    const { policies } = this.#options.calls;
-    const idle = policies.idleTimeout?.forKey(model).tracker;
+  /** The model asked for and its fallbacks; 404 model_not_found when nothing serves it. */
+  #chain(table: RoutingTable, model: string, kind: Route['kind']): Route[] {
+    const route = table.resolve(model, kind);
+    if (!route) throw new LeveeError('model_not_found', `The model \`${model}\` does not exist or you do not have access to it.`, { param: 'model' });
+    if (route.kind !== kind) {
+      throw new LeveeError('invalid_request', `The model \`${model}\` is ${route.kind === 'chat' ? 'a chat' : 'an embeddings'} model.`, { param: 'model' });
+    }
+    return table.chain(route);
+  }
+
+  async *#rest(reader: EventStreamReader, route: Route, deployment: Deployment, lease: BulkheadLease, started: number, signal: AbortSignal): AsyncGenerator<StreamEvent, void, undefined> {
+    const { policies } = deployment.provider;
+    const idle = policies.idleTimeout?.forKey(deployment.modelLabel).tracker;
     const endsAt = started + this.#options.maxStreamDurationMs;
     let last = performance.now();
     try {
@@ -154,7 +186,7 @@ export class LlmGateway {
         const now = performance.now();
         idle?.recordSuccess(now - last);
         last = now;
-        yield this.#event(data, model);
+        yield this.#event(data, route, deployment);
       }
     } catch (error) {
       // A stream that breaks after its first chunk is still the provider failing; a client leaving is not.
@@ -166,14 +198,14 @@ export class LlmGateway {
     }
   }
 
-  #event(data: string, model: string): StreamEvent {
+  #event(data: string, route: Route, deployment: Deployment): StreamEvent {
     // With include_usage every chunk carries `"usage":null` and only the last one an object: only
     // that one is parsed.
     if (!USAGE_OBJECT.test(data)) return { data, usageOnly: false };
     try {
       const chunk = JSON.parse(data) as { usage?: Usage | null; choices?: unknown[] };
       if (!chunk.usage) return { data, usageOnly: false };
-      this.#recordUsage('chat', model, chunk.usage);
+      this.#recordUsage('chat', route, deployment, chunk.usage);
       return { data, usageOnly: Array.isArray(chunk.choices) && chunk.choices.length === 0 };
     } catch {
       return { data, usageOnly: false };
@@ -181,21 +213,14 @@ export class LlmGateway {
   }
 
   /** Token metrics, and the debit against the outgoing token quota (which only usage can tell). */
-  #recordUsage(operation: string, model: string, usage: Usage | undefined): void {
+  #recordUsage(operation: string, route: Route, deployment: Deployment, usage: Usage | undefined): void {
     if (!usage) return;
+    const model = route.label;
     const { prompt_tokens: prompt = 0, completion_tokens: completion = 0, total_tokens: total } = usage;
-    this.#options.calls.policies.quota?.recordTokens(typeof total === 'number' ? total : Number(prompt) + Number(completion));
+    deployment.provider.policies.quota?.recordTokens(typeof total === 'number' ? total : Number(prompt) + Number(completion));
     const { tokenUsage } = this.#options.metrics;
     if (typeof usage.prompt_tokens === 'number') tokenUsage.observe({ [LABEL.genAiOperation]: operation, [LABEL.model]: model, [LABEL.tokenType]: 'input' }, usage.prompt_tokens);
     if (typeof usage.completion_tokens === 'number') tokenUsage.observe({ [LABEL.genAiOperation]: operation, [LABEL.model]: model, [LABEL.tokenType]: 'output' }, usage.completion_tokens);
   }
 
-  #spec(operation: LlmOperation, model: string, path: string, method = 'POST') {
-    const attributes: Attributes = {
-      [SPAN_ATTRIBUTE.genAiSystem]: 'openai',
-      [SPAN_ATTRIBUTE.genAiOperation]: operation === 'embeddings' ? 'embeddings' : operation === 'models' ? 'models' : 'chat',
-      [SPAN_ATTRIBUTE.genAiRequestModel]: model,
-    };
-    return { operation, model, attemptSpanName: `${method} ${path}`, attributes };
-  }
 }

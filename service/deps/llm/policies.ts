@@ -24,6 +24,7 @@
  *   quota admission LLM_QUOTA_REQUESTS_PER_MIN, LLM_QUOTA_TOKENS_PER_MIN (off by default), per
  *                   attempt; tokens debited from the answer's usage. Same metrics as the lease
  *   breaker         LLM_BREAKER_*: opens on enough failures that are also a large enough share,
+ *                   or on LLM_BREAKER_CONSECUTIVE_FAILURES in a row (a sudden total outage);
  *                   one probe after a while, closes after good probes in a row. Failures: 5xx,
  *                   connection errors, attempt timeouts, the provider refusing our key; ignored:
  *                   other 4xx, 429, aborts. levee_circuit_breaker_state,
@@ -57,7 +58,7 @@ const ESCALATION_FACTOR = 2;
 /** Listing models is cheap: until the timeout has samples, do not wait the long default for it. */
 const MODELS_DEFAULT_TIMEOUT_MS = 10_000;
 
-export function llmPolicySheet(config: LlmPolicyConfig, quota?: QuotaConfig): PolicySheet<LlmOperation> {
+export function llmPolicySheet(provider: string, config: LlmPolicyConfig, quota?: QuotaConfig): PolicySheet<LlmOperation> {
   const timeout: AdaptiveTimeoutOptions = {
     multiplier: config.timeout.multiplier,
     floorMs: config.timeout.floorMs,
@@ -70,6 +71,7 @@ export function llmPolicySheet(config: LlmPolicyConfig, quota?: QuotaConfig): Po
   };
   return {
     dependency: 'llm',
+    provider,
     bulkhead: { ...config.bulkhead, retryAfterMs: SATURATED_RETRY_AFTER_MS },
     rateLimit: config.rateLimit,
     retry: {
@@ -82,6 +84,7 @@ export function llmPolicySheet(config: LlmPolicyConfig, quota?: QuotaConfig): Po
     breaker: {
       enabled: config.breaker.enabled,
       minimumFailures: config.breaker.minimumFailures,
+      consecutiveFailures: config.breaker.consecutiveFailures,
       failureRateThreshold: config.breaker.failureRate,
       windowMs: config.breaker.windowMs,
       halfOpenAfterMs: config.breaker.halfOpenAfterMs,

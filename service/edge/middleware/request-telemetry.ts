@@ -53,6 +53,8 @@ export function requestTelemetry({ logger, metrics, slowMs }: RequestTelemetryOp
         ...traceIds,
       };
       if (ctx.state.client) line.client = ctx.state.client;
+      const served = ctx.state.served?.summary();
+      if (served) Object.assign(line, { provider: served.provider, upstream_model: served.model, attempts: served.attempts, ...(served.fallbackModel ? { fallback_model: served.fallbackModel } : {}) });
       if (error) line.error_code = error.code;
       if (error && status >= 500) line.err = error.cause ?? error;
       if (!finished) line.aborted = true;

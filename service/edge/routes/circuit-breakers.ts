@@ -18,10 +18,13 @@ export function circuitBreakerRoutes(router: Router<LeveeState>, breakers: Break
   router.get('/admin/circuit-breakers', admin, (ctx) => {
     ctx.body = describeBreakers(breakers);
   });
-  router.post('/admin/circuit-breakers/:name/reset', admin, (ctx) => {
-    ctx.body = resetBreaker(breakers, ctx.params.name);
-  });
-  router.post('/admin/circuit-breakers/:name/isolate', admin, (ctx) => {
-    ctx.body = isolateBreaker(breakers, ctx.params.name);
-  });
+  // An LLM provider's breaker is `llm/<provider id>`: two path segments.
+  for (const [action, act] of [['reset', resetBreaker], ['isolate', isolateBreaker]] as const) {
+    router.post(`/admin/circuit-breakers/:name/${action}`, admin, (ctx) => {
+      ctx.body = act(breakers, ctx.params.name);
+    });
+    router.post(`/admin/circuit-breakers/:name/:instance/${action}`, admin, (ctx) => {
+      ctx.body = act(breakers, `${ctx.params.name}/${ctx.params.instance}`);
+    });
+  }
 }

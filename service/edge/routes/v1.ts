@@ -9,10 +9,11 @@ import { createChatCompletion, type ChatDeps } from '../../features/chat/create-
 import type { Conversations } from '../../features/conversations/conversations.ts';
 import { createCachedEmbeddings, type EmbeddingsDeps } from '../../features/embeddings/cached-embeddings.ts';
 import { listModels, type ModelsDeps } from '../../features/models/list-models.ts';
+import { ServedBy } from '../../features/models/served.ts';
 import { cacheModeOf, setCacheStatus } from '../cache-control.ts';
 import type { RouteGuards } from '../middleware/v1-access.ts';
 import type { RouteTools } from '../route-tools.ts';
-import type { LeveeState } from '../state.ts';
+import type { LeveeContext, LeveeState } from '../state.ts';
 import { conversationRoutes } from './conversations.ts';
 
 export interface V1Options {
@@ -30,13 +31,16 @@ export function v1Routes(router: Router<LeveeState>, tools: RouteTools, options:
   const guards = options.guards ?? (() => []);
 
   router.post('/v1/chat/completions', ...guards('/v1/chat/completions'), tools.json, ...tools.idempotent('/v1/chat/completions'), async (ctx) => {
+    const served = servedBy(ctx);
     const result = await createChatCompletion(options.chat, ctx.state.body, {
       signal: ctx.state.deadline.signal,
       requestId: ctx.state.requestId,
       cacheMode: cacheModeOf(ctx),
       client: ctx.state.client,
       conversationHeader: ctx.get('x-conversation-id') || undefined,
+      served: served.report,
     });
+    setServedHeaders(ctx, served);
     if (result.kind === 'json') {
       setCacheStatus(ctx, result.cacheStatus);
       ctx.body = result.body;
@@ -51,7 +55,9 @@ export function v1Routes(router: Router<LeveeState>, tools: RouteTools, options:
   });
 
   router.post('/v1/embeddings', ...guards('/v1/embeddings'), tools.json, ...tools.idempotent('/v1/embeddings'), async (ctx) => {
-    const { body, cacheStatus } = await createCachedEmbeddings(options.embeddings, ctx.state.body, ctx.state.deadline.signal, cacheModeOf(ctx));
+    const served = servedBy(ctx);
+    const { body, cacheStatus } = await createCachedEmbeddings(options.embeddings, ctx.state.body, ctx.state.deadline.signal, cacheModeOf(ctx), served.report);
+    setServedHeaders(ctx, served);
     setCacheStatus(ctx, cacheStatus);
     ctx.body = body;
   });
@@ -61,4 +67,20 @@ export function v1Routes(router: Router<LeveeState>, tools: RouteTools, options:
   router.get('/v1/models', ...guards('/v1/models'), async (ctx) => {
     ctx.body = await listModels(options.models, ctx.state.deadline.signal);
   });
+}
+
+/** One collector per request; the access log reads it from the state even when the call failed. */
+function servedBy(ctx: LeveeContext): ServedBy {
+  const served = new ServedBy();
+  ctx.state.served = served;
+  return served;
+}
+
+/** `X-Levee-Provider`, `X-Levee-Model` (the provider's model) and `X-Levee-Attempts`, when a provider answered. */
+function setServedHeaders(ctx: LeveeContext, served: ServedBy): void {
+  const summary = served.summary();
+  if (!summary) return;
+  ctx.set('X-Levee-Provider', summary.provider);
+  ctx.set('X-Levee-Model', summary.model);
+  ctx.set('X-Levee-Attempts', String(summary.attempts));
 }

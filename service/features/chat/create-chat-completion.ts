@@ -6,7 +6,7 @@
  * the stored history in front (before the cache key is computed), and stored once its answer is
  * complete: a stream cut midway stores nothing.
  */
-import type { LlmGateway, StreamEvent } from '../../deps/llm/llm-gateway.ts';
+import type { LlmGateway, ServedReport, StreamEvent } from '../../deps/llm/llm-gateway.ts';
 import { errorBody, toLeveeError } from '../../errors.ts';
 import { withDetachedDeadline } from '../../resilience/deadline.ts';
 import { cacheKey } from '../cache/cache-key.ts';
@@ -39,6 +39,8 @@ export interface ChatContext {
   client: string | undefined;
   /** The `X-Conversation-Id` header as sent. */
   conversationHeader: string | undefined;
+  /** Told what served the call (not for an answer from the cache). */
+  served?: ServedReport;
 }
 
 export async function createChatCompletion(deps: ChatDeps, body: unknown, context: ChatContext): Promise<ChatCompletionResult> {
@@ -53,7 +55,7 @@ export async function createChatCompletion(deps: ChatDeps, body: unknown, contex
   }
 
   const wantsUsage = request.stream_options?.include_usage === true;
-  const stream = await llm.chatCompletionStream(request, context.signal);
+  const stream = await llm.chatCompletionStream(request, context.signal, context.served);
   return { kind: 'stream', frames: sseFrames(stream.first, stream.rest, wantsUsage, context.requestId, turn) };
 }
 
@@ -73,13 +75,13 @@ async function conversationTurn(
 async function jsonCompletion(llm: LlmGateway, cache: CachedCalls | undefined, request: ChatRequest, context: ChatContext): Promise<ChatCompletionResult & { kind: 'json' }> {
   // Only a deterministic request has one answer worth keeping: temperature 0, or a seed.
   const deterministic = request.temperature === 0 || (request.seed !== undefined && request.seed !== null);
-  if (!cache || !deterministic) return { kind: 'json', body: await llm.chatCompletion(request, context.signal) };
+  if (!cache || !deterministic) return { kind: 'json', body: await llm.chatCompletion(request, context.signal, context.served) };
   const { value, status } = await cache.run({
     // The whole request, and whose it is: one client never gets the answer to another's question.
     key: cacheKey({ client: context.client ?? null, request }),
     mode: context.cacheMode,
     // Shared by every request joining this flight: only the deadline, not the first caller, ends it.
-    load: () => withDetachedDeadline(context.signal, (signal) => llm.chatCompletion(request, signal)),
+    load: () => withDetachedDeadline(context.signal, (signal) => llm.chatCompletion(request, signal, context.served)),
   });
   return { kind: 'json', body: value, cacheStatus: status };
 }

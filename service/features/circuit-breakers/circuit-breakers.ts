@@ -5,7 +5,7 @@
 import { NotFoundError } from '../../errors.ts';
 import type { CircuitBreaker } from '../../resilience/circuit-breaker.ts';
 
-/** Every breaker Levee runs, by dependency name. */
+/** Every breaker Levee runs, by name: `postgres`, `redis`, and `llm/<provider id>` for each LLM provider (live: a models reload changes it). */
 export type BreakerRegistry = ReadonlyMap<string, CircuitBreaker>;
 
 export function describeBreakers(breakers: BreakerRegistry) {
@@ -16,14 +16,14 @@ export function describeBreakers(breakers: BreakerRegistry) {
 export function resetBreaker(breakers: BreakerRegistry, name: string | undefined) {
   const breaker = breakerNamed(breakers, name);
   breaker.reset();
-  return { name: breaker.dependency, ...breaker.snapshot() };
+  return { name, ...breaker.snapshot() };
 }
 
 /** Holds the breaker open until reset (fleet-wide when shared). */
 export function isolateBreaker(breakers: BreakerRegistry, name: string | undefined) {
   const breaker = breakerNamed(breakers, name);
   breaker.isolate();
-  return { name: breaker.dependency, ...breaker.snapshot() };
+  return { name, ...breaker.snapshot() };
 }
 
 function breakerNamed(breakers: BreakerRegistry, name: string | undefined): CircuitBreaker {

@@ -5,7 +5,7 @@
  * still within its grace period, the answer is built from those (`STALE`).
  */
 import type { CacheEntry } from '../../capabilities/cache/cache.ts';
-import type { LlmGateway } from '../../deps/llm/llm-gateway.ts';
+import type { LlmGateway, ServedReport } from '../../deps/llm/llm-gateway.ts';
 import { withDetachedDeadline } from '../../resilience/deadline.ts';
 import { cacheKey } from '../cache/cache-key.ts';
 import type { CachedCalls, CacheMode, CacheStatus } from '../cache/cached-calls.ts';
@@ -32,12 +32,13 @@ export async function createCachedEmbeddings(
   body: unknown,
   signal: AbortSignal,
   cacheMode: CacheMode,
+  served?: ServedReport,
 ): Promise<{ body: Record<string, unknown>; cacheStatus?: CacheStatus }> {
   const { llm, batching: options } = deps;
   const cache = deps.cache && { calls: deps.cache, mode: cacheMode };
   if (!cache || cache.mode === 'bypass' || !cache.calls.enabled) {
     if (cache?.mode === 'bypass') cache.calls.record('bypass');
-    return { body: await createEmbeddings(llm, body, signal, options) };
+    return { body: await createEmbeddings(llm, body, signal, options, served) };
   }
   const request = parseRequest(embeddingsRequestSchema, body);
   const inputs = listOfInputs(request.input);
@@ -58,7 +59,7 @@ export async function createCachedEmbeddings(
     const input = missing.map((index) => inputs[index]!);
     // Shared by every request missing the same items: only the deadline, not the first caller, ends it.
     upstream = await cache.calls.shared(cacheKey(missing.map((index) => keys[index])), () =>
-      withDetachedDeadline(signal, (detached) => createEmbeddings(llm, { ...request, input }, detached, options)) as Promise<unknown> as Promise<UpstreamAnswer>,
+      withDetachedDeadline(signal, (detached) => createEmbeddings(llm, { ...request, input }, detached, options, served)) as Promise<unknown> as Promise<UpstreamAnswer>,
     );
   } catch (error) {
     const stale = missing.every((index) => entries[index] !== undefined && entries[index].staleUntil > Date.now());

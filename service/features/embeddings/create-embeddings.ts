@@ -7,7 +7,7 @@
  * retries fails the request and cancels the batches still running.
  */
 import pMap from 'p-map';
-import type { LlmGateway } from '../../deps/llm/llm-gateway.ts';
+import type { LlmGateway, ServedReport } from '../../deps/llm/llm-gateway.ts';
 import { childSignal } from '../../resilience/deadline.ts';
 import { parseRequest } from '../validate.ts';
 import { embeddingsRequestSchema, type EmbeddingsRequest } from './embeddings-request.ts';
@@ -32,10 +32,10 @@ interface EmbeddingsResponse {
   [field: string]: unknown;
 }
 
-export async function createEmbeddings(llm: LlmGateway, body: unknown, signal: AbortSignal, options: EmbeddingsOptions): Promise<Record<string, unknown>> {
+export async function createEmbeddings(llm: LlmGateway, body: unknown, signal: AbortSignal, options: EmbeddingsOptions, served?: ServedReport): Promise<Record<string, unknown>> {
   const request = parseRequest(embeddingsRequestSchema, body);
   const inputs = listOfInputs(request.input);
-  if (inputs.length <= options.batchSize) return llm.embeddings(request, signal);
+  if (inputs.length <= options.batchSize) return llm.embeddings(request, signal, served);
 
   const batches: Array<typeof inputs> = [];
   for (let start = 0; start < inputs.length; start += options.batchSize) batches.push(inputs.slice(start, start + options.batchSize));
@@ -43,7 +43,7 @@ export async function createEmbeddings(llm: LlmGateway, body: unknown, signal: A
   try {
     const answers = await pMap(
       batches,
-      async (batch) => (await llm.embeddings({ ...request, input: batch }, siblings.signal)) as unknown as EmbeddingsResponse,
+      async (batch) => (await llm.embeddings({ ...request, input: batch }, siblings.signal, served)) as unknown as EmbeddingsResponse,
       { concurrency: options.concurrency },
     );
     return merge(answers, options.batchSize);

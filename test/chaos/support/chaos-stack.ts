@@ -172,8 +172,8 @@ async function stopLevee(levee: LeveeProcess): Promise<void> {
 export async function breakerState(url: string): Promise<string> {
   try {
     const response = await fetch(`${url}/health/circuit-breakers`, { signal: AbortSignal.timeout(1_000) });
-    const body = (await response.json()) as { circuit_breakers: { llm: { state: string } } };
-    return body.circuit_breakers.llm.state;
+    const body = (await response.json()) as { circuit_breakers: { 'llm/default': { state: string } } };
+    return body.circuit_breakers['llm/default'].state;
   } catch {
     return 'down';
   }
@@ -183,7 +183,7 @@ export async function breakerState(url: string): Promise<string> {
 export async function breakerSnapshot(url: string): Promise<{ state: string; half_open_in_ms: number } | undefined> {
   try {
     const response = await fetch(`${url}/health/circuit-breakers`, { signal: AbortSignal.timeout(1_000) });
-    return ((await response.json()) as { circuit_breakers: { llm: { state: string; half_open_in_ms: number } } }).circuit_breakers.llm;
+    return ((await response.json()) as { circuit_breakers: { 'llm/default': { state: string; half_open_in_ms: number } } }).circuit_breakers['llm/default'];
   } catch {
     return undefined;
   }

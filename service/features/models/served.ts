@@ -1,0 +1,34 @@
+/**
+ * What served a call, as clients and operators see it: the provider, the provider's model and the
+ * upstream attempts (`X-Levee-Provider`, `X-Levee-Model`, `X-Levee-Attempts`, the access log).
+ * A request split into several upstream calls (batched embeddings) reports each; they add up.
+ */
+import type { Served } from '../../deps/llm/llm-gateway.ts';
+
+export type { Served, ServedReport } from '../../deps/llm/llm-gateway.ts';
+
+/** Collects the reports of one request. */
+export class ServedBy {
+  readonly #providers = new Set<string>();
+  readonly #models = new Set<string>();
+  #attempts = 0;
+  #fallback: string | undefined;
+
+  readonly report = (served: Served): void => {
+    this.#providers.add(served.provider);
+    this.#models.add(served.model);
+    this.#attempts += served.attempts;
+    this.#fallback ??= served.fallbackModel;
+  };
+
+  /** Undefined until a call reported. */
+  summary(): { provider: string; model: string; attempts: number; fallbackModel?: string } | undefined {
+    if (this.#providers.size === 0) return undefined;
+    return {
+      provider: [...this.#providers].join(','),
+      model: [...this.#models].join(','),
+      attempts: this.#attempts,
+      ...(this.#fallback ? { fallbackModel: this.#fallback } : {}),
+    };
+  }
+}
