@@ -1,13 +1,15 @@
 /**
- * The admin API under /_sim: install and remove fault rules, read and reset the counters and the
- * request log. It is how tests, the benchmark and a person at the demo stack steer the simulator
- * from outside the process. Admin requests are neither counted nor logged nor faulted.
+ * The admin API under /_sim: install and remove fault rules, set the rate limit, read and reset
+ * the counters and the request log. It is how tests, the benchmark and a person at the demo stack
+ * steer the simulator from outside the process. Admin requests are neither counted nor logged nor
+ * faulted.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { Exchange } from './exchange.ts';
 import { InvalidFaultRuleError, parseOrThrow } from './fault-rules.ts';
 import { BodyTooLargeError, readBody } from './http-body.ts';
+import { rateLimitBodySchema } from './rate-limit.ts';
 import { resetState, type SimulatorState } from './state.ts';
 
 /** Rules are small; a megabyte is a thousand of them with room to spare. */
@@ -38,7 +40,7 @@ export async function handleAdmin(state: SimulatorState, request: IncomingMessag
 
 function route(state: SimulatorState, exchange: Exchange, method: string, path: string, body: unknown): void {
   const send = (json: unknown, status = 200): void => exchange.sendJson(status, JSON.stringify(json));
-  const { faults, stats, log } = state;
+  const { faults, stats, log, rateLimiter } = state;
   const key = `${method} ${path}`;
   switch (key) {
     case 'GET /_sim/health':
@@ -54,6 +56,14 @@ function route(state: SimulatorState, exchange: Exchange, method: string, path: 
       return send({ id: faults.add(body) }, 201);
     case 'DELETE /_sim/faults':
       return send({ removed: faults.clear() });
+    case 'GET /_sim/rate-limit':
+      return send({ rate_limit: rateLimiter.view() });
+    case 'PUT /_sim/rate-limit':
+      rateLimiter.set(parseOrThrow(rateLimitBodySchema, body));
+      return send({ rate_limit: rateLimiter.view() });
+    case 'DELETE /_sim/rate-limit':
+      rateLimiter.set(undefined);
+      return send({ rate_limit: null });
     case 'GET /_sim/stats':
       return send(stats.snapshot());
     case 'POST /_sim/stats/reset':

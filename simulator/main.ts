@@ -15,16 +15,37 @@ const integer = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min, { error: `must be at least ${min}` }).max(max, { error: `must be at most ${max}` }));
 
-const environmentSchema = z.object({
-  SIM_PORT: integer(0, 65_535).default(8090),
-  SIM_HOST: z.string().trim().min(1, { error: 'must not be empty' }).default('127.0.0.1'),
-  /** Seeds fault decisions and completion text; an unsigned 32-bit integer. */
-  SIM_SEED: integer(0, 0xffff_ffff).default(42),
-  /** Embedding size for models without a known size. */
-  SIM_EMBEDDING_DIMENSION: integer(1, 65_536).default(1536),
-  /** When set, /v1 requests must carry it as a bearer token. Never printed. */
-  SIM_API_KEY: z.string().min(1, { error: 'must not be empty when set' }).optional(),
-});
+/** A comma-separated list of model ids: spaces around each trimmed, none empty, none twice. */
+const modelList = z
+  .string()
+  .transform((value) => value.split(',').map((id) => id.trim()))
+  .superRefine((ids, context) => {
+    if (ids.some((id) => id.length === 0)) context.addIssue({ code: 'custom', message: 'must be model ids separated by commas, none empty' });
+    const twice = ids.find((id, index) => ids.indexOf(id) !== index);
+    if (twice !== undefined) context.addIssue({ code: 'custom', message: `lists ${twice} twice` });
+  });
+
+const environmentSchema = z
+  .object({
+    SIM_PORT: integer(0, 65_535).default(8090),
+    SIM_HOST: z.string().trim().min(1, { error: 'must not be empty' }).default('127.0.0.1'),
+    /** Seeds fault decisions and completion text; an unsigned 32-bit integer. */
+    SIM_SEED: integer(0, 0xffff_ffff).default(42),
+    /** Embedding size for models without a known size. */
+    SIM_EMBEDDING_DIMENSION: integer(1, 65_536).default(1536),
+    /** When set, /v1 requests must carry it as a bearer token. Never printed. */
+    SIM_API_KEY: z.string().min(1, { error: 'must not be empty when set' }).optional(),
+    /** The only models served and listed, comma-separated; unset serves any model. */
+    SIM_MODELS: modelList.optional(),
+    /** Turns on the request rate limit (OpenAI's x-ratelimit-* headers, 429 when used up). */
+    SIM_RATE_LIMIT_REQUESTS: integer(1, 1_000_000_000).optional(),
+    /** The rate limit's window; needs SIM_RATE_LIMIT_REQUESTS. Default a minute, like OpenAI's RPM. */
+    SIM_RATE_LIMIT_WINDOW_MS: integer(1, 86_400_000).optional(),
+  })
+  .refine((environment) => environment.SIM_RATE_LIMIT_WINDOW_MS === undefined || environment.SIM_RATE_LIMIT_REQUESTS !== undefined, {
+    error: 'needs SIM_RATE_LIMIT_REQUESTS as well',
+    path: ['SIM_RATE_LIMIT_WINDOW_MS'],
+  });
 
 function log(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -39,18 +60,32 @@ if (!parsed.success) {
 }
 const environment = parsed.data;
 
+const rateLimit =
+  environment.SIM_RATE_LIMIT_REQUESTS === undefined
+    ? undefined
+    : { requests: environment.SIM_RATE_LIMIT_REQUESTS, windowMs: environment.SIM_RATE_LIMIT_WINDOW_MS ?? 60_000 };
+
 const simulator = await startSimulator({
   host: environment.SIM_HOST,
   port: environment.SIM_PORT,
   seed: environment.SIM_SEED,
   embeddingDimension: environment.SIM_EMBEDDING_DIMENSION,
   ...(environment.SIM_API_KEY === undefined ? {} : { apiKey: environment.SIM_API_KEY }),
+  ...(environment.SIM_MODELS === undefined ? {} : { models: environment.SIM_MODELS }),
+  ...(rateLimit === undefined ? {} : { rateLimit }),
 }).catch((error: NodeJS.ErrnoException) => {
   // EADDRINUSE and friends: one readable line rather than a stack trace.
   process.stderr.write(`${JSON.stringify({ msg: 'simulator: could not listen', code: error.code, error: error.message })}\n`);
   process.exit(1);
 });
-log({ msg: 'simulator listening', url: simulator.url, seed: environment.SIM_SEED, auth: environment.SIM_API_KEY !== undefined });
+log({
+  msg: 'simulator listening',
+  url: simulator.url,
+  seed: environment.SIM_SEED,
+  auth: environment.SIM_API_KEY !== undefined,
+  ...(environment.SIM_MODELS === undefined ? {} : { models: environment.SIM_MODELS }),
+  ...(rateLimit === undefined ? {} : { rate_limit: { requests: rateLimit.requests, window_ms: rateLimit.windowMs } }),
+});
 
 let stopping = false;
 const stop = (signal: NodeJS.Signals): void => {

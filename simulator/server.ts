@@ -8,6 +8,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { handleAdmin } from './admin.ts';
 import { openAIErrorBody } from './openai-errors.ts';
+import { checkRateLimit, type RateLimit } from './rate-limit.ts';
+import { checkModels } from './routes/models.ts';
 import type { FaultRuleInput } from './fault-rules.ts';
 import type { FaultRuleView } from './faults.ts';
 import type { RequestLogEntry } from './request-log.ts';
@@ -27,6 +29,19 @@ export interface SimulatorOptions {
   embeddingDimension?: number;
   /** When set, every /v1 request must carry `Authorization: Bearer <apiKey>`, else 401. Default unset. */
   apiKey?: string;
+  /**
+   * The only models served: GET /v1/models lists exactly these, and a chat or embeddings request
+   * for any other model gets OpenAI's 404 `model_not_found`. Default unset: any model is served
+   * and a few well-known ones are listed. Embedding sizes are unaffected (known OpenAI models keep
+   * theirs, others get `embeddingDimension`).
+   */
+  models?: readonly string[];
+  /**
+   * A request rate limit on chat and embeddings with OpenAI's x-ratelimit-*-requests headers and
+   * a 429 `rate_limit_exceeded` once used up. Default unset (no limit, no headers). Changeable at
+   * run time ({@link SimulatorHandle.setRateLimit}, PUT /_sim/rate-limit); a reset restores this.
+   */
+  rateLimit?: RateLimit;
 }
 
 /** A running simulator. */
@@ -43,13 +58,18 @@ export interface SimulatorHandle {
   /** Removes one rule; false when no rule has that id. */
   removeFault(id: string): boolean;
   clearFaults(): void;
+  /**
+   * Replaces the rate limit (undefined turns it off) and starts counting afresh; throws RangeError
+   * on a bad limit. PUT / DELETE /_sim/rate-limit.
+   */
+  setRateLimit(limit: RateLimit | undefined): void;
   /** The installed rules with their ids and remaining counts. */
   faults(): FaultRuleView[];
   stats(): StatsSnapshot;
   resetStats(): void;
   /** The most recent /v1 requests, oldest first, credentials redacted. */
   requests(): RequestLogEntry[];
-  /** Clears faults, counters and the request log, and reseeds: POST /_sim/reset. */
+  /** Clears faults, counters and the request log, reseeds, restores the start rate limit: POST /_sim/reset. */
   reset(): void;
   /** Stops listening and destroys every open socket, hanging ones included. */
   close(): Promise<void>;
@@ -67,6 +87,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     seed: (options.seed ?? DEFAULTS.seed) >>> 0,
     embeddingDimension,
     apiKey: options.apiKey === '' ? undefined : options.apiKey,
+    models: options.models === undefined ? undefined : checkModels(options.models),
+    rateLimit: options.rateLimit === undefined ? undefined : checkRateLimit(options.rateLimit),
   });
   // Longer than any client's idle timeout, so the client closes idle sockets, never the
   // simulator mid-reuse (which would show up as spurious resets in benchmarks).
@@ -93,6 +115,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     addFault: (rule) => state.faults.add(rule),
     removeFault: (id) => state.faults.remove(id),
     clearFaults: () => void state.faults.clear(),
+    setRateLimit: (limit) => state.rateLimiter.set(limit === undefined ? undefined : checkRateLimit(limit)),
     faults: () => state.faults.list(),
     stats: () => state.stats.snapshot(),
     resetStats: () => state.stats.reset(),

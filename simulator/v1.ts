@@ -1,8 +1,11 @@
 /**
- * The path of every /v1 request: count it, read and parse the body, log it, check the key, let
- * the fault rules have their way, then route it. The order is deliberate: a request is counted
- * and logged even when it then fails, because tests assert on what the client sent; the key is
- * checked before faults, as a provider rejects a bad key before anything else happens.
+ * The path of every /v1 request: count it, read and parse the body, log it, check the key, refuse
+ * models the simulator does not serve, apply the rate limit, let the fault rules have their way,
+ * then route it. The order is deliberate: a request is counted and logged even when it then
+ * fails, because tests assert on what the client sent; the key is checked before anything else,
+ * as a provider rejects a bad key first; an unknown model is refused before it can use up the
+ * rate limit (limits are per model at OpenAI); the rate limit comes before faults, so an injected
+ * 503 still carries the rate-limit headers, as an upstream failure behind the gateway would.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Exchange } from './exchange.ts';
@@ -11,7 +14,7 @@ import { BodyTooLargeError, readBody } from './http-body.ts';
 import { injectFaults } from './inject-faults.ts';
 import { handleChat } from './routes/chat.ts';
 import { handleEmbeddings } from './routes/embeddings.ts';
-import { handleModels } from './routes/models.ts';
+import { rejectUnknownModel } from './routes/models.ts';
 import type { SimulatorState } from './state.ts';
 
 /** Large enough for 2048 long embedding inputs. */
@@ -86,6 +89,10 @@ async function serve(state: SimulatorState, exchange: Exchange, target: Target, 
       code: 'invalid_api_key',
     });
   }
+  // Only the routes that name a model, called the right way, are refused by model or limited.
+  const limited = (target.route === 'chat' || target.route === 'embeddings') && request.method === target.method;
+  if (limited && model !== undefined && !state.models.serves(model)) return rejectUnknownModel(exchange, model);
+  if (limited && !state.rateLimiter.admit(exchange, model)) return;
   if (malformed) {
     return exchange.sendError(400, {
       message: 'We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly.)',
@@ -120,7 +127,7 @@ async function serve(state: SimulatorState, exchange: Exchange, target: Target, 
     case 'embeddings':
       return handleEmbeddings(exchange, body, context);
     case 'models':
-      return handleModels(exchange, target.modelId);
+      return state.models.handle(exchange, target.modelId);
   }
 }
 
