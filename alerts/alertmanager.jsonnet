@@ -13,8 +13,10 @@ function(variant='production', secretsDir='/run/secrets', webhookUrl='http://127
     global: { resolve_timeout: '5m' },
     route: {
       receiver: 'ticket',
-      // One notification per alert and dependency: a breaker opening on every replica is one page.
-      group_by: ['alertname', config.fleetLabels, 'dependency'],
+      // One notification per alert and dependency (and LLM provider, or public model): a breaker
+      // opening on every replica is one page; two models unavailable are two pages, each naming
+      // its model in the summary. Alerts without these labels group as before.
+      group_by: ['alertname', config.fleetLabels, 'dependency', 'provider', 'model'],
       group_wait: '30s',
       group_interval: '5m',
       repeat_interval: '4h',
@@ -23,14 +25,27 @@ function(variant='production', secretsDir='/run/secrets', webhookUrl='http://127
         { receiver: 'ticket', matchers: ['severity="warning"'] },
       ],
     },
-    // While a dependency's critical alert fires (its breaker is open), its warnings (flapping,
-    // retry budget, bulkhead, timeout) are symptoms of the same outage: silence them. Only
-    // sources that carry a dependency label inhibit, so a fleet-wide page silences nothing.
+    // Only warnings are ever inhibited: no rule can hold back a page.
     inhibit_rules: [
+      // While a dependency's critical alert fires (Postgres's or Redis's breaker is open), its
+      // warnings (flapping, retry budget, bulkhead, timeout) are symptoms of the same outage:
+      // silence them. Only sources that carry a dependency label inhibit, so a fleet-wide page
+      // silences nothing. The LLM has no critical alert with a dependency label any more.
       {
         source_matchers: ['severity="critical"', 'dependency=~".+"'],
         target_matchers: ['severity="warning"'],
         equal: [config.fleetLabels, 'dependency'],
+      },
+      // With no models file one provider serves every model, and LeveeModelUnavailable
+      // {model="_any"} is its outage: the LLM's warnings (that provider's breaker, flapping,
+      // retry budget, bulkhead, timeout) are its symptoms, held back as the LLM breaker page
+      // held them back before routing. A named model's page inhibits nothing: no label says
+      // which providers serve that model, and a provider serving other models still needs its
+      // ticket.
+      {
+        source_matchers: ['alertname="LeveeModelUnavailable"', 'model="_any"'],
+        target_matchers: ['severity="warning"', 'dependency="llm"'],
+        equal: [config.fleetLabels],
       },
     ],
     receivers: [

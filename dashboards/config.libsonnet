@@ -21,13 +21,18 @@
   // heading anchors in alerts/runbook.md). Point it at your fork.
   runbookBaseUrl: 'https://github.com/levee-ai/levee/blob/main/alerts/runbook.md',
 
-  // Circuit breaker.
+  // Circuit breaker, and the LLM routing built on the providers' breakers.
   breaker: {
     // How long a dependency's breaker must stay not closed (open or half-open, on any replica)
-    // before it pages. Short: an open breaker means clients get 503s for that dependency.
+    // before it pages (Postgres, Redis). The same `for` times LeveeModelUnavailable (a public
+    // model with no deployment whose breaker is closed: with one provider, exactly its breaker
+    // being open, so that page keeps today's timing) and the LLM provider's breaker warning,
+    // LeveeProviderCircuitBreakerOpen (so with one provider the warning fires together with the
+    // page that inhibits it, never before). Short: the page means clients get 503s.
     pageAfter: '2m',
     // A breaker flips open -> half_open -> open once per half-open period (60 s for the LLM)
     // during an outage; a close shorter than this window does not restart the alert's `for`.
+    // Same window for a model's available deployments (a brief close does not reset its page).
     smoothing: '2m',
     // Re-openings from closed within 15 m that count as flapping (recovering, then breaking again).
     flappingOpens: 3,

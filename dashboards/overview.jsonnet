@@ -11,14 +11,15 @@ local queries = {
   instancesUp: 'sum(%s)' % q.series('up'),
   // 1 - up rather than `up == 0`, so a healthy fleet shows 0 and not "no data".
   instancesDown: 'sum(1 - %s)' % q.series('up'),
-  breakersNotClosed: q.aggregate('sum', 'levee_circuit_breaker_state', ['dependency'], ['state!="closed"']),
+  // The LLM has one breaker per provider (Postgres and Redis series have no provider label).
+  breakersNotClosed: q.aggregate('sum', 'levee_circuit_breaker_state', ['dependency', 'provider'], ['state!="closed"']),
   requestRate: q.sumRate(http + '_count', ['http_route']),
   errorRatio: q.errorRatio,
   latency(quantile): q.quantile(quantile, http, ['http_route'], [q.sloRoutes]),
   burnRate(window): q.burnRate(window),
   bulkheadUtilisation: '%s / %s' % [
-    q.aggregate('sum', 'levee_bulkhead_active_calls', ['dependency']),
-    q.aggregate('sum', 'levee_bulkhead_capacity_calls', ['dependency']),
+    q.aggregate('sum', 'levee_bulkhead_active_calls', ['dependency', 'provider']),
+    q.aggregate('sum', 'levee_bulkhead_capacity_calls', ['dependency', 'provider']),
   ],
   cpu: q.sumRate('process_cpu_seconds_total', ['instance']),
   rss: q.aggregate('sum', 'process_resident_memory_bytes', ['instance']),
@@ -48,9 +49,9 @@ g.dashboard(
     ),
     g.stat(
       'Breakers not closed',
-      'Replicas whose circuit breaker for a dependency is open, half-open or isolated. Good: 0 for every dependency; anything else means clients get fast 503s for that dependency (see the dependencies dashboard).',
+      'Replicas whose circuit breaker for a dependency (the LLM: per provider) is open, half-open or isolated. Good: 0 for every one; for postgres or redis anything else means clients get fast 503s for it; for an LLM provider, its models go to their other deployments and fallbacks (see the Routing row of the dependencies dashboard: a model left with none fails).',
       'none',
-      [g.target(queries.breakersNotClosed, '{{dependency}}')],
+      [g.target(queries.breakersNotClosed, '{{dependency}} {{provider}}')],
       w=12,
       thresholds=[[1, 'red']],
     ),
@@ -93,9 +94,9 @@ g.dashboard(
     g.row('Saturation'),
     g.timeseries(
       'Bulkhead utilisation by dependency',
-      'Share of the fleet\'s bulkhead slots in use per dependency (streams hold theirs for their whole life). Good: below %g %%; held above it, calls queue and then get rejected.' % (config.bulkhead.saturatedRatio * 100),
+      'Share of the fleet\'s bulkhead slots in use per dependency, and for the LLM per provider (each provider has its own bulkhead; streams hold theirs for their whole life). Good: below %g %%; held above it, calls queue and then get rejected.' % (config.bulkhead.saturatedRatio * 100),
       'percentunit',
-      [g.target(queries.bulkheadUtilisation, '{{dependency}}')],
+      [g.target(queries.bulkheadUtilisation, '{{dependency}} {{provider}}')],
       min=0,
       max=1,
       thresholds=[[config.bulkhead.saturatedRatio, 'red']],

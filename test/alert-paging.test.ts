@@ -1,5 +1,6 @@
 /**
- * Breaker-open pages end to end: a real Levee in front of the simulator, a real Prometheus
+ * Breaker-open pages end to end (with one provider, its open breaker is LeveeModelUnavailable for
+ * every model; a provider's breaker alone is a warning): a real Levee in front of the simulator, a real Prometheus
  * scraping it every second with the repo's rules, a real Alertmanager with the repo's routing
  * tree (test variant: webhook receivers, 1 s group timers), and a webhook receiver standing in
  * for PagerDuty and Slack. The rules are rendered from the same jsonnet with shorter `for` and
@@ -21,7 +22,9 @@ import {
 } from '../stack/monitoring.ts';
 
 const RULE_OVERRIDES = "{ breaker: { pageAfter: '4s', smoothing: '4s' } }";
-const RUNBOOK = 'https://github.com/levee-ai/levee/blob/main/alerts/runbook.md#leveecircuitbreakeropen';
+const RUNBOOK = 'https://github.com/levee-ai/levee/blob/main/alerts/runbook.md#leveemodelunavailable';
+/** With one provider and no models file, its open breaker leaves every model unservable: the page. */
+const PAGE = 'LeveeModelUnavailable';
 /** Load pacing: the steady traffic's pause between calls (at most 20 calls a second). */
 const BETWEEN_CALLS_MS = 50;
 
@@ -76,28 +79,28 @@ describe('breaker-open paging, Levee → Prometheus → Alertmanager → webhook
     await webhook?.close();
   });
 
-  it('pages LeveeCircuitBreakerOpen for the llm while the provider fails, then sends the resolution', async (t) => {
+  it('pages LeveeModelUnavailable while the only provider fails, then sends the resolution', async (t) => {
     await waitFor(async () => ((await prometheus.query('up{job="levee"} == 1')).length === 1 ? true : undefined), {
       timeoutMs: 15_000,
       what: () => 'Prometheus to scrape Levee',
     });
-    assert.equal(delivery(webhook, 'LeveeCircuitBreakerOpen', 'firing'), undefined, 'no page while the provider is healthy');
+    assert.equal(delivery(webhook, PAGE, 'firing'), undefined, 'no page while the provider is healthy');
 
     const outageStartedAt = Date.now();
     stack.simulator.setFaults([{ route: 'chat', fault: { type: 'error', status: 500 } }]);
-    const page = await waitFor(() => delivery(webhook, 'LeveeCircuitBreakerOpen', 'firing'), {
+    const page = await waitFor(() => delivery(webhook, PAGE, 'firing'), {
       timeoutMs: 45_000,
       intervalMs: 100,
       what: () => `the page; deliveries so far: ${JSON.stringify(webhook.notifications.map((n) => [n.path, n.status]))}`,
     });
-    const alert = page.alerts.find((candidate) => candidate.labels.alertname === 'LeveeCircuitBreakerOpen')!;
+    const alert = page.alerts.find((candidate) => candidate.labels.alertname === PAGE)!;
     assert.equal(page.receiver, 'pager');
-    assert.equal(alert.labels.dependency, 'llm');
+    assert.equal(alert.labels.model, '_any');
     assert.equal(alert.labels.severity, 'critical');
     assert.equal(alert.labels.job, 'levee');
     assert.equal(alert.labels.instance, undefined, 'aggregated across replicas, not one page per replica');
     assert.equal(alert.annotations.runbook_url, RUNBOOK);
-    assert.match(alert.annotations.description ?? "", /^The llm breaker of levee has not been closed for more than 4s on 1 replica\(s\)\./);
+    assert.match(alert.annotations.description ?? '', /^For more than 4s on 1 replica\(s\) of levee, the LLM provider \(the only one: no models file\) has not had its breaker closed/);
     const pagedAfterMs = page.receivedAt - outageStartedAt;
     // 4 s `for` + 1 s scrape/evaluation + 1 s group_wait, with room for a loaded machine.
     assert.ok(pagedAfterMs < 30_000, `paged ${pagedAfterMs} ms after the outage began`);
@@ -109,18 +112,18 @@ describe('breaker-open paging, Levee → Prometheus → Alertmanager → webhook
 
     const recoveredAt = Date.now();
     stack.simulator.clearFaults();
-    const resolution = await waitFor(() => delivery(webhook, 'LeveeCircuitBreakerOpen', 'resolved'), {
+    const resolution = await waitFor(() => delivery(webhook, PAGE, 'resolved'), {
       timeoutMs: 45_000,
       intervalMs: 100,
       what: () => 'the resolved notification',
     });
     assert.equal(resolution.receiver, 'pager');
-    const resolved = resolution.alerts.find((candidate) => candidate.labels.alertname === 'LeveeCircuitBreakerOpen')!;
-    assert.equal(resolved.labels.dependency, 'llm');
+    const resolved = resolution.alerts.find((candidate) => candidate.labels.alertname === PAGE)!;
+    assert.equal(resolved.labels.model, '_any');
     assert.ok(resolution.receivedAt - recoveredAt < 30_000, `resolved ${resolution.receivedAt - recoveredAt} ms after recovery`);
     t.diagnostic(`resolved ${resolution.receivedAt - recoveredAt} ms after recovery`);
     // Only one firing page for the breaker, however many scrapes and probes happened.
-    const firingPages = webhook.notifications.filter((n) => n.status === 'firing' && n.alerts.some((a) => a.labels.alertname === 'LeveeCircuitBreakerOpen'));
+    const firingPages = webhook.notifications.filter((n) => n.status === 'firing' && n.alerts.some((a) => a.labels.alertname === PAGE));
     assert.equal(firingPages.length, 1);
   });
 });

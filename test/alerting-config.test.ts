@@ -116,6 +116,25 @@ describe('Alertmanager and Prometheus configs', () => {
     }
   });
 
+  it('page a model left with no deployment and a Postgres breaker, ticket one LLM provider\'s breaker (amtool config routes test)', async () => {
+    const severityOf = (alertname: string) => alertRules.find((rule) => rule.alert === alertname)?.labels?.severity;
+    assert.equal(severityOf('LeveeModelUnavailable'), 'critical');
+    assert.equal(severityOf('LeveeCircuitBreakerOpen'), 'critical');
+    assert.equal(severityOf('LeveeProviderCircuitBreakerOpen'), 'warning');
+    const cases: Array<[receiver: string, labels: Record<string, string>]> = [
+      ['pager', { alertname: 'LeveeModelUnavailable', severity: 'critical', job: 'levee', model: 'gpt-4o' }],
+      ['pager', { alertname: 'LeveeModelUnavailable', severity: 'critical', job: 'levee', model: '_any' }],
+      ['ticket', { alertname: 'LeveeProviderCircuitBreakerOpen', severity: 'warning', job: 'levee', dependency: 'llm', provider: 'openai' }],
+      ['ticket', { alertname: 'LeveeCircuitBreakerFlapping', severity: 'warning', job: 'levee', dependency: 'llm', provider: 'openai' }],
+      ['pager', { alertname: 'LeveeCircuitBreakerOpen', severity: 'critical', job: 'levee', dependency: 'postgres' }],
+    ];
+    for (const [receiver, labels] of cases) {
+      const args = Object.entries(labels).map(([name, value]) => `${name}=${value}`);
+      const output = await tool('amtool', ['config', 'routes', 'test', `--config.file=${alertmanagerFile}`, `--verify.receivers=${receiver}`, ...args]);
+      assert.equal(output.split('\n')[0], receiver, `${args.join(' ')} → ${output}`);
+    }
+  });
+
   it('the routing test would catch a misroute', async () => {
     const misrouted = await run('amtool', ['config', 'routes', 'test', `--config.file=${alertmanagerFile}`, '--verify.receivers=pager', 'alertname=LeveeBulkheadSaturated', 'severity=warning'])
       .then(() => undefined, (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`);
@@ -156,33 +175,62 @@ describe('a live Alertmanager with the routing tree', () => {
     await webhook?.close();
   });
 
-  it("holds back a dependency's warnings while its critical alert fires, and only that dependency's", async () => {
-    const alert = (alertname: string, severity: string, dependency: string) => ({
-      labels: { alertname, severity, dependency, job: 'levee' },
-      annotations: { summary: `${alertname} ${dependency}` },
+  it("holds back a dependency's warnings while its critical alert fires, only that dependency's, and never a page", async () => {
+    const alert = (alertname: string, severity: string, labels: Record<string, string>) => ({
+      labels: { alertname, severity, job: 'levee', ...labels },
+      annotations: { summary: `${alertname} ${JSON.stringify(labels)}` },
     });
+    const posted = [
+      // Postgres is down: its breaker page holds back its own warnings, not Redis's.
+      alert('LeveeCircuitBreakerOpen', 'critical', { dependency: 'postgres' }),
+      alert('LeveeRetryBudgetExhausted', 'warning', { dependency: 'postgres' }),
+      alert('LeveeRetryBudgetExhausted', 'warning', { dependency: 'redis' }),
+      // The single provider (no models file) is down: its page holds back the LLM's warnings.
+      alert('LeveeModelUnavailable', 'critical', { model: '_any' }),
+      alert('LeveeProviderCircuitBreakerOpen', 'warning', { dependency: 'llm', provider: 'default' }),
+      // Another deployment with a models file: a named model's page holds back no provider's
+      // warning (no label ties the model to its providers).
+      alert('LeveeModelUnavailable', 'critical', { job: 'levee-routed', model: 'text-embedding-3-small' }),
+      alert('LeveeProviderCircuitBreakerOpen', 'warning', { job: 'levee-routed', dependency: 'llm', provider: 'openai' }),
+    ];
     const response = await fetch(`${alertmanager.url}/api/v2/alerts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify([
-        alert('LeveeCircuitBreakerOpen', 'critical', 'llm'),
-        alert('LeveeRetryBudgetExhausted', 'warning', 'llm'),
-        alert('LeveeRetryBudgetExhausted', 'warning', 'postgres'),
-      ]),
+      body: JSON.stringify(posted),
     });
     assert.equal(response.status, 200);
 
-    const delivered = (path: string, dependency: string) =>
-      webhook.notifications.some((notification) => notification.path === path && notification.alerts.some((a) => a.labels.dependency === dependency));
-    await waitFor(() => (delivered('/pager', 'llm') && delivered('/ticket', 'postgres') ? true : undefined), { timeoutMs: 15_000, what: () => 'the page and the postgres ticket' });
+    const delivered = (path: string, match: Record<string, string>) =>
+      webhook.notifications.some(
+        (notification) => notification.path === path && notification.alerts.some((a) => Object.entries(match).every(([name, value]) => a.labels[name] === value)),
+      );
+    const expectedDeliveries: Array<[path: string, match: Record<string, string>]> = [
+      ['/pager', { alertname: 'LeveeCircuitBreakerOpen', dependency: 'postgres' }],
+      ['/pager', { alertname: 'LeveeModelUnavailable', model: '_any' }],
+      ['/pager', { alertname: 'LeveeModelUnavailable', model: 'text-embedding-3-small' }],
+      ['/ticket', { alertname: 'LeveeRetryBudgetExhausted', dependency: 'redis' }],
+      ['/ticket', { alertname: 'LeveeProviderCircuitBreakerOpen', job: 'levee-routed', provider: 'openai' }],
+    ];
+    await waitFor(() => (expectedDeliveries.every(([path, match]) => delivered(path, match)) ? true : undefined), {
+      timeoutMs: 15_000,
+      what: () => `the pages and tickets; delivered so far: ${JSON.stringify(webhook.notifications.map((n) => [n.path, n.alerts.map((a) => a.labels)]))}`,
+    });
 
     const states = (await (await fetch(`${alertmanager.url}/api/v2/alerts`)).json()) as Array<{ labels: Record<string, string>; status: { state: string; inhibitedBy: string[] } }>;
-    const stateOf = (alertname: string, dependency: string) => states.find((a) => a.labels.alertname === alertname && a.labels.dependency === dependency)?.status;
-    assert.equal(stateOf('LeveeRetryBudgetExhausted', 'llm')?.state, 'suppressed');
-    assert.equal(stateOf('LeveeRetryBudgetExhausted', 'llm')?.inhibitedBy.length, 1);
-    assert.equal(stateOf('LeveeRetryBudgetExhausted', 'postgres')?.state, 'active');
-    assert.equal(stateOf('LeveeCircuitBreakerOpen', 'llm')?.state, 'active');
-    assert.equal(delivered('/ticket', 'llm'), false, 'no ticket for the llm warning');
-    assert.equal(delivered('/pager', 'postgres'), false, 'warnings never page');
+    const stateOf = (alertname: string, match: Record<string, string>) =>
+      states.find((a) => a.labels.alertname === alertname && Object.entries({ job: 'levee', ...match }).every(([name, value]) => a.labels[name] === value))?.status;
+    assert.equal(stateOf('LeveeRetryBudgetExhausted', { dependency: 'postgres' })?.state, 'suppressed');
+    assert.equal(stateOf('LeveeRetryBudgetExhausted', { dependency: 'postgres' })?.inhibitedBy.length, 1);
+    assert.equal(stateOf('LeveeRetryBudgetExhausted', { dependency: 'redis' })?.state, 'active');
+    assert.equal(stateOf('LeveeProviderCircuitBreakerOpen', { provider: 'default' })?.state, 'suppressed');
+    assert.equal(stateOf('LeveeProviderCircuitBreakerOpen', { provider: 'default' })?.inhibitedBy.length, 1);
+    assert.equal(stateOf('LeveeProviderCircuitBreakerOpen', { job: 'levee-routed', provider: 'openai' })?.state, 'active');
+    for (const page of posted.filter((a) => a.labels.severity === 'critical')) {
+      const { alertname, ...labels } = page.labels;
+      assert.equal(stateOf(alertname, labels)?.state, 'active', `${JSON.stringify(page.labels)} is never held back`);
+    }
+    assert.equal(delivered('/ticket', { dependency: 'postgres' }), false, 'no ticket for the postgres warning');
+    assert.equal(delivered('/ticket', { provider: 'default' }), false, 'no ticket for the single provider\'s breaker while its model page fires');
+    assert.equal(webhook.notifications.some((n) => n.path === '/pager' && n.alerts.some((a) => a.labels.severity === 'warning')), false, 'warnings never page');
   });
 });

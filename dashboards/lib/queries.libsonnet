@@ -8,6 +8,9 @@ local by(labels) = if labels == [] then '' else ' by (%s) ' % std.join(', ', lab
 {
   // Extra matchers the dashboards share.
   dependency:: 'dependency=~"$dependency"',
+  // The LLM provider (provider id from the models file, `default` without one). Postgres and Redis
+  // series have no provider label: "All" (`.*`) matches them too, a chosen provider hides them.
+  provider:: 'provider=~"$provider"',
   sloRoutes:: config.sloRouteSelector,
   serverErrors:: 'http_response_status_code=~"5.."',
 
@@ -47,8 +50,9 @@ local by(labels) = if labels == [] then '' else ' by (%s) ' % std.join(', ', lab
       config.availabilityTarget,
     ],
 
-  // The one-hot breaker state gauge folded into one number per replica and dependency, so a
-  // state timeline can show it: the codes are those of `breakerStates` below.
+  // The one-hot breaker state gauge folded into one number per replica and breaker (a dependency,
+  // and for the LLM one per provider), so a state timeline can show it: the codes are those of
+  // `breakerStates` below.
   breakerStates:: [
     { value: 0, text: 'closed', color: 'green' },
     { value: 1, text: 'half_open', color: 'yellow' },
@@ -56,8 +60,8 @@ local by(labels) = if labels == [] then '' else ' by (%s) ' % std.join(', ', lab
     { value: 3, text: 'isolated', color: 'purple' },
   ],
   breakerStateCode::
-    'sum by (dependency, instance) (%s)' % std.join(' or ', [
-      '%s * %d' % [self.series('levee_circuit_breaker_state', [self.dependency, 'state="%s"' % state.text]), state.value]
+    'sum by (dependency, provider, instance) (%s)' % std.join(' or ', [
+      '%s * %d' % [self.series('levee_circuit_breaker_state', [self.dependency, self.provider, 'state="%s"' % state.text]), state.value]
       for state in self.breakerStates
     ]),
 }

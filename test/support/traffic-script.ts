@@ -103,8 +103,9 @@ const ROUND_EVERY_MS = 150;
  *    - a search with one of 3 queries (search cache: hits after the first 3); every 4th round a new
  *      query, sent twice at once (a miss, and a single-flight join or a second miss).
  * 2. Outage: the simulator answers every /v1 call with 500. Waves of 20 concurrent uncached chat
- *    completions (each retried, within the retry budget, then 502 upstream_error) until Levee
- *    answers 503 dependency_unavailable, i.e. the breaker has opened (at most 8 s); then 2 s more
+ *    completions (each retried, within the retry budget; five failures in a row open the breaker,
+ *    usually before any call has used all its attempts) until Levee answers 503
+ *    dependency_unavailable, i.e. the breaker has opened (at most 8 s); then 2 s more
  *    of healthy-phase rounds against the open breaker: uncached calls fail fast with 503, cached
  *    ones (repeated embeddings, searches, temperature-0 chats) are still 200 HITs. With a ~1 s
  *    half-open delay the breaker also probes (and re-opens) during these 2 s.
