@@ -133,7 +133,7 @@ export class ConfigError extends Error {
 }
 
 /** A frozen copy of the start-up environment that prints as `[environment]`: it holds secrets. */
-export class EnvironmentSnapshot {
+class EnvironmentSnapshot {
   readonly #values: Readonly<Record<string, string | undefined>>;
   constructor(values: Record<string, string | undefined>) {
     this.#values = Object.freeze({ ...values });

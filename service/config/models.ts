@@ -25,7 +25,7 @@ export interface ProviderConfig {
   quota: QuotaConfig;
 }
 
-export interface DeploymentConfig {
+interface DeploymentConfig {
   provider: string;
   /** The provider's own name for the model. */
   model: string;
@@ -72,7 +72,7 @@ export interface ModelsConfig {
   routing: RoutingConfig;
 }
 
-export const DEFAULT_PROVIDER_ID = 'default';
+const DEFAULT_PROVIDER_ID = 'default';
 
 export const DEFAULT_ROUTING: RoutingConfig = { healthWeighting: true, hedgeBudgetRatio: 0.05, hedgeBudgetWindowMs: 10_000 };
 

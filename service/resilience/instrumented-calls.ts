@@ -26,7 +26,7 @@ export interface CallSpec<Operation extends string> {
 }
 
 /** What one attempt gets: the policies' context (signal, attempt number, timeout) and its span. */
-export type AttemptContext = CallContext & { span: Span };
+type AttemptContext = CallContext & { span: Span };
 export type Attempt<T> = (context: AttemptContext) => Promise<T>;
 
 export class InstrumentedCalls<Operation extends string> {

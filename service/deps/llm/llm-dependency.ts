@@ -69,7 +69,8 @@ export function createLlmDependency(options: LlmDependencyOptions) {
   metrics.refreshers.add(() => {
     for (const { label, deployments } of table.availability()) metrics.modelDeploymentsAvailable.set({ model: label }, deployments);
   });
-  const retiring = new Set<ReturnType<typeof setTimeout>>();
+  /** Removed providers still open, each with the timer that closes it. */
+  const retiring = new Map<LlmProvider, ReturnType<typeof setTimeout>>();
 
   return {
     gateway,
@@ -86,19 +87,17 @@ export function createLlmDependency(options: LlmDependencyOptions) {
       metrics.modelDeploymentsAvailable.reset();
       for (const provider of removed) {
         const timer = setTimeout(() => {
-          retiring.delete(timer);
+          retiring.delete(provider);
           void provider.close();
         }, RETIRE_AFTER_MS);
         timer.unref();
-        retiring.add(timer);
+        retiring.set(provider, timer);
       }
       return removed;
     },
     close: async () => {
-      for (const timer of retiring) clearTimeout(timer);
-      await Promise.all([...providers.values()].map((provider) => provider.close()));
+      for (const timer of retiring.values()) clearTimeout(timer);
+      await Promise.all([...providers.values(), ...retiring.keys()].map((provider) => provider.close()));
     },
   };
 }
-
-export type LlmDependency = ReturnType<typeof createLlmDependency>;

@@ -5,7 +5,7 @@
  */
 import type { Served } from '../../deps/llm/llm-gateway.ts';
 
-export type { Served, ServedReport } from '../../deps/llm/llm-gateway.ts';
+export type { Served } from '../../deps/llm/llm-gateway.ts';
 
 /** Collects the reports of one request. */
 export class ServedBy {

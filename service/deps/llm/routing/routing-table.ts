@@ -19,7 +19,7 @@ export interface Route {
 }
 
 /** The label of every model the catch-all provider serves, for the availability gauge. */
-export const CATCH_ALL_LABEL = '_any';
+const CATCH_ALL_LABEL = '_any';
 const NO_HEDGE: HedgeConfig = { enabled: false, floorMs: 0 };
 
 export class RoutingTable {
