@@ -24,7 +24,11 @@ export const llmEnvironment = {
   LLM_BREAKER_ENABLED: flag.default(true),
   /** Failures in the window before the rate matters, so a quiet hour's one error cannot open it. */
   LLM_BREAKER_MIN_FAILURES: integer({ min: 1 }).default(5),
-  /** Failures in a row that open the circuit at once, whatever the window holds (a sudden total outage); 0: off. */
+  /**
+   * Failures in a row that open the circuit at once, whatever the window holds (a sudden total
+   * outage); 0: off. Attempt timeouts are left out of the run (a latency step makes a run of them,
+   * which the adaptive timeout answers by escalating); the rate rule still counts them.
+   */
   LLM_BREAKER_CONSECUTIVE_FAILURES: integer({ min: 0 }).default(5),
   /** Failure share that opens the circuit. */
   LLM_BREAKER_FAILURE_RATE: decimal({ min: 0.01, max: 1 }).default(0.5),

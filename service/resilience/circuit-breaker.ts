@@ -28,18 +28,29 @@ export interface BreakerTransition {
   reason: string;
 }
 
+/** A cockatiel IBreaker that may also be told whether a failure extends a run of failures in a row. */
+export interface RunAwareBreaker extends IBreaker {
+  failure(state: CircuitState, inARow?: boolean): boolean;
+}
+
 export interface CircuitBreakerOptions {
   dependency: string;
   /** What the fleet and operators call it (`llm/openai`); default: the dependency. */
   name?: string;
   /** Decides when the closed circuit opens (windowed counts). */
-  breaker: IBreaker;
+  breaker: RunAwareBreaker;
   /** Open this long before a probe is allowed, in ms. */
   halfOpenAfterMs: number;
   /** Good probes in a row that close it. */
   successesToClose: number;
   /** Whether a failure counts against the dependency or is ignored (caller aborts, 4xx, 429). */
   countsAsFailure: (error: unknown, signal: AbortSignal) => boolean;
+  /**
+   * Whether a counted failure extends a run of failures in a row (the IBreaker's consecutive
+   * trip); default: all do. Attempt timeouts do not: a run of them is also what a sudden latency
+   * step looks like, which the adaptive timeout answers by escalating; the rate rule still counts them.
+   */
+  countsInARow?: (error: unknown) => boolean;
   /** Retry-After given while a probe is out or the circuit is isolated. */
   busyRetryAfterMs?: number;
 }
@@ -121,9 +132,10 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
   }
 
   /** A failure counted while closed; also for failures seen outside execute (a stream that broke after its first chunk). */
-  recordFailure(): void {
+  recordFailure(error?: unknown): void {
     this.#fleet?.count('failure');
-    if (this.#options.breaker.failure(CircuitState.Closed) && this.#state === 'closed') this.#open('failures');
+    const inARow = error === undefined || (this.#options.countsInARow?.(error) ?? true);
+    if (this.#options.breaker.failure(CircuitState.Closed, inARow) && this.#state === 'closed') this.#open('failures');
   }
 
   /** Close and forget the window: an admin reset (for the whole fleet), or proof the dependency is back. */
@@ -160,7 +172,7 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
       this.#fleet?.count('success');
       return value;
     } catch (error) {
-      if (this.#options.countsAsFailure(error, signal)) this.recordFailure();
+      if (this.#options.countsAsFailure(error, signal)) this.recordFailure(error);
       throw error;
     }
   }

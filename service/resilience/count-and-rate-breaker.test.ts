@@ -37,6 +37,15 @@ describe('CountAndRateBreaker', () => {
     assert.deepEqual(fail(off, 10).includes(true), false);
   });
 
+  it('counts failures outside the run (attempt timeouts) in the window only', () => {
+    const breaker = new CountAndRateBreaker({ ...thresholds, consecutiveFailures: 3 });
+    for (let i = 0; i < 100; i++) breaker.success(CircuitState.Closed);
+    const run = [breaker.failure(CircuitState.Closed), breaker.failure(CircuitState.Closed, false), breaker.failure(CircuitState.Closed), breaker.failure(CircuitState.Closed, false)];
+    assert.deepEqual(run, [false, false, false, false]);
+    assert.equal(breaker.failure(CircuitState.Closed), true, 'the third in the run: the two outside it neither ended nor extended it');
+    assert.equal(breaker.counts().failures, 5);
+  });
+
   it('needs minimumFailures even at a 100 % failure rate', () => {
     const breaker = new CountAndRateBreaker(thresholds);
     assert.deepEqual(fail(breaker, 5), [false, false, false, false, true]);

@@ -50,9 +50,10 @@ export class CountAndRateBreaker implements IBreaker {
     this.#window.add('successes');
   }
 
-  failure(state: CircuitState): boolean {
+  /** `inARow` false: counted in the window but neither extends nor ends the run (an attempt timeout, see CircuitBreakerOptions.countsInARow). */
+  failure(state: CircuitState, inARow = true): boolean {
     this.#window.add('failures');
-    this.#inARow += 1;
+    if (inARow) this.#inARow += 1;
     if (state !== CircuitState.Closed) return true;
     const consecutive = this.#options.consecutiveFailures ?? 0;
     if (consecutive > 0 && this.#inARow >= consecutive) return true;

@@ -19,6 +19,7 @@ import type { AdaptiveTimeoutOptions } from './adaptive-timeout-tracker.ts';
 import { Bulkhead, type BulkheadLease, type BulkheadOptions } from './bulkhead.ts';
 import { classifyFailure, type DependencyClassifier } from './classification.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
+import { AttemptTimeoutError } from './errors.ts';
 import { CountAndRateBreaker, type CountAndRateBreakerOptions } from './count-and-rate-breaker.ts';
 import { LocalQuotaStore } from './local-quota-store.ts';
 import { OutgoingQuota, quotaIsOn, type QuotaLimits, type QuotaStore } from './outgoing-quota.ts';
@@ -107,6 +108,7 @@ export class DependencyPolicies<Operation extends string> {
       halfOpenAfterMs: sheet.breaker.halfOpenAfterMs,
       successesToClose: sheet.breaker.successesToClose,
       countsAsFailure: (error, signal) => classifyFailure(error, signal, sheet.classify).breaker === 'failure',
+      countsInARow: (error) => !(error instanceof AttemptTimeoutError),
     });
     const operations = Object.keys(sheet.timeouts) as Operation[];
     this.retries = new Map(

@@ -190,7 +190,7 @@ export class LlmGateway {
       }
     } catch (error) {
       // A stream that breaks after its first chunk is still the provider failing; a client leaving is not.
-      if (classifyFailure(error, signal, classifyLlmFailure).breaker === 'failure') policies.breaker.recordFailure();
+      if (classifyFailure(error, signal, classifyLlmFailure).breaker === 'failure') policies.breaker.recordFailure(error);
       throw llmFailureToLevee(error);
     } finally {
       reader.close();
