@@ -39,6 +39,17 @@ describe('OutgoingQuota', () => {
     assert.deepEqual(waits, []);
   });
 
+  it('says how long it was last found exhausted, and clears that once a call is admitted', async () => {
+    const { quota } = makeQuota({ requestsPerMinute: 60 });
+    await spend(quota, 60);
+    assert.equal(quota.exhaustedForMs(), 0, 'not known exhausted before a call was refused');
+    await assert.rejects(quota.execute(() => undefined, new Deadline(100).signal), QuotaExhaustedError);
+    assert.ok(quota.exhaustedForMs() > 0 && quota.exhaustedForMs() <= 1_000, `exhausted for ${quota.exhaustedForMs()} ms`);
+    mock.timers.tick(1_000);
+    await quota.execute(() => undefined);
+    assert.equal(quota.exhaustedForMs(), 0);
+  });
+
   it('over quota, a call waits for the refill while its deadline allows, then runs', async () => {
     const { quota, waits, rejections } = makeQuota({ requestsPerMinute: 60 });
     await spend(quota, 60);

@@ -100,6 +100,8 @@ export class OutgoingQuota extends PolicyBase implements IPolicy {
   readonly onWait = this.#waits.addListener;
   /** Fires for every call refused because the quota outlasted its deadline. */
   readonly onReject = this.#rejections.addListener;
+  /** Until when the store last said nothing is left (epoch ms): routing prefers another provider meanwhile. */
+  #exhaustedUntil = 0;
 
   constructor(options: OutgoingQuotaOptions) {
     super();
@@ -116,6 +118,11 @@ export class OutgoingQuota extends PolicyBase implements IPolicy {
 
   get limitsConcurrency(): boolean {
     return this.limits.concurrent > 0;
+  }
+
+  /** Milliseconds until the quota, as last seen, has room again (0: it had room). */
+  exhaustedForMs(): number {
+    return Math.max(0, this.#exhaustedUntil - Date.now());
   }
 
   /** One attempt: admitted against the per-minute budgets (waiting if need be), then run. */
@@ -160,9 +167,11 @@ export class OutgoingQuota extends PolicyBase implements IPolicy {
     for (;;) {
       const answer = await ask();
       if ('granted' in answer) {
+        this.#exhaustedUntil = 0;
         if (waitedFor) this.#waits.emit({ dependency: this.dependency, quota: waitedFor.quota, waitedMs: Date.now() - waitedFor.since });
         return answer.granted;
       }
+      this.#exhaustedUntil = Math.max(this.#exhaustedUntil, Date.now() + answer.waitMs);
       // A caller that went away hears its own reason, not a quota it no longer cares about.
       if (signal.aborted) throw signal.reason;
       if (answer.waitMs >= remainingMsOf(signal)) {

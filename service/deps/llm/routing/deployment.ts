@@ -12,7 +12,7 @@ import { RateLimitHeadroom } from './rate-limit-headroom.ts';
 /** Weight of the newest sample in the moving averages: about the last 20 attempts count. */
 const SMOOTHING = 0.1;
 
-export type Unavailability = 'breaker_open' | 'rate_limited' | 'no_headroom';
+export type Unavailability = 'breaker_open' | 'rate_limited' | 'no_headroom' | 'no_quota';
 
 export class Deployment {
   readonly provider: LlmProvider;
@@ -45,6 +45,8 @@ export class Deployment {
     if (state === 'open' || state === 'isolated') return 'breaker_open';
     if (gate.remainingMs() > 0) return 'rate_limited';
     if (this.headroom.exhaustedUntil > now) return 'no_headroom';
+    // Levee's own quota for the provider, as its store last answered.
+    if ((this.provider.policies.quota?.exhaustedForMs() ?? 0) > 0) return 'no_quota';
     return undefined;
   }
 
