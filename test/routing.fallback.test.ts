@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SimulatorHandle } from '../simulator/server.ts';
+import { scrapeMetric } from './support/metrics-scrape.ts';
 import { call, chat, startProvidersStack, type ProvidersStack } from './support/providers.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const MODELS = (urls: Record<string, string>) => `
 providers:
@@ -22,6 +24,8 @@ models:
   - name: embed-a
     kind: embeddings
     deployments: [{ provider: alpha, model: text-embedding-3-small }]
+  - name: misrouted
+    deployments: [{ provider: alpha, model: gpt-not-there, weight: 1000 }, { provider: beta, model: gpt-4o }]
 `;
 
 async function streamChat(url: string, model: string): Promise<{ status: number; provider: string | null; events: string[] }> {
@@ -40,7 +44,8 @@ describe('routing: fallback models and streams', { timeout: 60_000 }, () => {
   let alpha: SimulatorHandle;
   let beta: SimulatorHandle;
   before(async () => {
-    stack = await startProvidersStack({ providers: { alpha: {}, beta: {} }, yaml: MODELS });
+    // alpha serves only these two: a deployment naming another model there is misconfigured (404).
+    stack = await startProvidersStack({ providers: { alpha: { models: ['gpt-4o-mini', 'text-embedding-3-small'] }, beta: {} }, yaml: MODELS });
     ({ alpha, beta } = stack.simulators as { alpha: SimulatorHandle; beta: SimulatorHandle });
   });
   after(() => stack?.stop());
@@ -88,16 +93,29 @@ describe('routing: fallback models and streams', { timeout: 60_000 }, () => {
     alpha.clearFaults();
   });
 
+  it('moves on from a misconfigured deployment (the provider answers 404), logs it at error and counts it', async () => {
+    // The tests above failed alpha on purpose; its breaker must let this call try it first.
+    await waitClosed(stack.levee.url);
+    const answer = await chat(stack.levee.url, 'misrouted');
+    assert.equal(answer.status, 200);
+    assert.equal(answer.provider, 'beta');
+    assert.equal(answer.attempts, 2);
+    assert.equal(await scrapeMetric(stack.levee.url, 'levee_llm_deployment_misconfigured_total', { provider: 'alpha', upstream_model: 'gpt-not-there', http_response_status_code: '404' }), 1);
+    const line = await waitFor(() => stack.levee.logs().find((entry) => entry.msg?.toString().startsWith('deployment misconfigured')), { timeoutMs: 2_000 });
+    assert.equal(line.level, 'error');
+    assert.equal(line.provider, 'alpha');
+  });
+
   it('answers 404 model_not_found for a model the file does not name, and lists the public names', async () => {
     const answer = await chat(stack.levee.url, 'gpt-unknown');
     assert.equal(answer.status, 404);
     assert.equal((answer.body.error as { code: string }).code, 'model_not_found');
     const models = (await (await fetch(`${stack.levee.url}/v1/models`)).json()) as { data: Array<{ id: string }> };
-    assert.deepEqual(models.data.map((model) => model.id).sort(), ['embed-a', 'model-a', 'model-b']);
+    assert.deepEqual(models.data.map((model) => model.id).sort(), ['embed-a', 'misrouted', 'model-a', 'model-b']);
   });
 });
 
-/** The fallback test above may have opened alpha's breaker; the stream tests need it closed. */
+/** The tests before may have opened alpha's breaker on purpose; the next one needs it closed. */
 async function waitClosed(url: string): Promise<void> {
   await fetch(`${url}/admin/circuit-breakers/llm/alpha/reset`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token-0123456789' } });
 }
