@@ -91,9 +91,15 @@ describe('trace contract', () => {
       assert.equal(span.name, 'POST /chat/completions');
       assert.equal(span.kind, 3, 'SPAN_KIND_CLIENT');
       assert.ok(Number(attribute(span, 'levee.attempt.timeout_ms')) > 0);
+      assert.equal(attribute(span, 'levee.provider'), 'default');
     }
     assert.equal(attribute(callSpan, 'levee.attempts'), 3);
     assert.equal(attribute(callSpan, 'levee.outcome'), 'success');
+    // What served it: the provider and its model, as the X-Levee-* headers say.
+    assert.equal(attribute(callSpan, 'levee.provider'), 'default');
+    // Model names come from clients: spans carry the bounded label (`_other` until the provider answered for it).
+    assert.equal(attribute(callSpan, 'gen_ai.response.model'), attribute(callSpan, 'gen_ai.request.model'));
+    assert.equal(attribute(callSpan, 'levee.route.hedged'), false);
 
     const serverSpan = spans.find((span) => span.spanId === callSpan.parentSpanId);
     assert.equal(serverSpan?.name, 'POST /v1/chat/completions');
