@@ -29,7 +29,7 @@ export interface BreakerTransition {
 }
 
 /** A cockatiel IBreaker that may also be told whether a failure extends a run of failures in a row. */
-export interface RunAwareBreaker extends IBreaker {
+interface RunAwareBreaker extends IBreaker {
   failure(state: CircuitState, inARow?: boolean): boolean;
 }
 

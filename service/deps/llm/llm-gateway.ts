@@ -14,10 +14,11 @@ import { activeTraceIds } from '../../telemetry/tracing.ts';
 import { classifyLlmFailure, llmFailureToLevee } from './errors.ts';
 import { EventStreamReader } from './event-stream.ts';
 import type { Deployment } from './routing/deployment.ts';
-import type { RoutedCalls, RoutedCallSpec, Served } from './routing/routed-calls.ts';
+import type { Served } from './routing/routed-call-telemetry.ts';
+import type { RoutedCalls, RoutedCallSpec } from './routing/routed-calls.ts';
 import type { Route, RoutingTable } from './routing/routing-table.ts';
 
-export type { Served } from './routing/routed-calls.ts';
+export type { Served } from './routing/routed-call-telemetry.ts';
 
 /** Receives what served a call (a batched request reports once per upstream call). */
 export type ServedReport = (served: Served) => void;

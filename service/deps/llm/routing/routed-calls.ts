@@ -11,7 +11,7 @@
  * executeOnce); this loop is the retry. One `llm <operation>` span per call, one client span
  * per attempt, as for every dependency.
  */
-import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import type { IBackoff } from 'cockatiel';
 import type { RoutingConfig } from '../../../config/models.ts';
 import type { BulkheadLease } from '../../../resilience/bulkhead.ts';
@@ -20,32 +20,20 @@ import { remainingMsOf } from '../../../resilience/deadline.ts';
 import { RateLimitedError } from '../../../resilience/errors.ts';
 import type { CallContext } from '../../../resilience/dependency-policies.ts';
 import type { Attempt } from '../../../resilience/instrumented-calls.ts';
-import { boundedOutcome, type Outcome } from '../../../resilience/outcomes.ts';
 import { jitteredBackoff, type GiveUpReason, type RetryOptions } from '../../../resilience/retry.ts';
 import type { RetryBudget } from '../../../resilience/retry-budget.ts';
 import { sleep } from '../../../resilience/sleep.ts';
 import type { Logger } from '../../../telemetry/logger.ts';
-import { observeWithExemplar, type Metrics } from '../../../telemetry/metrics.ts';
+import type { Metrics } from '../../../telemetry/metrics.ts';
 import { SPAN_ATTRIBUTE, SPAN_EVENT, SPAN_EVENT_ATTRIBUTE as EVENT } from '../../../telemetry/names.ts';
-import { traceIdsOf, tracer } from '../../../telemetry/tracing.ts';
 import type { HeadersObserver } from '../client.ts';
 import { classifyLlmFailure } from '../errors.ts';
 import type { LlmOperation } from '../policies.ts';
 import { chooseDeployment } from './choose-deployment.ts';
 import type { Deployment } from './deployment.ts';
 import { HedgedAttempt, type HedgeBudget } from './hedged-attempt.ts';
+import { withCallTelemetry, type Choice, type Progress, type Served } from './routed-call-telemetry.ts';
 import type { Route } from './routing-table.ts';
-
-/** What served a call: the headers `X-Levee-Provider`, `X-Levee-Model`, `X-Levee-Attempts` and the access log say it. */
-export interface Served {
-  provider: string;
-  /** The provider's model name. */
-  model: string;
-  /** Upstream attempts across deployments, hedges included. */
-  attempts: number;
-  /** The fallback model that answered, when not the one asked for. */
-  fallbackModel?: string;
-}
 
 export interface RoutedCallSpec {
   operation: LlmOperation;
@@ -109,51 +97,9 @@ export class RoutedCalls {
   }
 
   /** The call span and call metrics around the routing loop. */
-  async #instrumented<R>(spec: RoutedCallSpec, signal: AbortSignal, run: Run<R>): Promise<{ result: R; served: Served }> {
-    const { metrics } = this.#options;
-    const requested = spec.chain[0]!;
-    const span = tracer.startSpan(`llm ${spec.operation}`, {
-      kind: SpanKind.INTERNAL,
-      attributes: { [SPAN_ATTRIBUTE.dependency]: 'llm', [SPAN_ATTRIBUTE.operation]: spec.operation, [SPAN_ATTRIBUTE.genAiRequestModel]: requested.label },
-    });
-    const started = performance.now();
+  #instrumented<R>(spec: RoutedCallSpec, signal: AbortSignal, run: Run<R>): Promise<{ result: R; served: Served }> {
     const progress: Progress = { attempts: 0, last: undefined, hedged: false };
-    return context.with(trace.setSpan(context.active(), span), async () => {
-      let outcome: Outcome = 'success';
-      try {
-        const routed = await this.#route(spec, signal, run, progress);
-        const served: Served = {
-          provider: routed.deployment.provider.id,
-          model: routed.deployment.model,
-          attempts: progress.attempts,
-          ...(routed.route !== requested ? { fallbackModel: routed.route.name } : {}),
-        };
-        if (routed.route !== requested) metrics.fallbacks.inc({ model: requested.label, fallback_model: routed.route.label });
-        return { result: routed.result, served };
-      } catch (error) {
-        outcome = boundedOutcome(classifyFailure(error, signal, classifyLlmFailure).errorType);
-        span.setAttribute(SPAN_ATTRIBUTE.errorType, outcome);
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        throw error;
-      } finally {
-        const last = progress.last;
-        span.setAttributes({
-          [SPAN_ATTRIBUTE.attempts]: progress.attempts,
-          [SPAN_ATTRIBUTE.outcome]: outcome,
-          [SPAN_ATTRIBUTE.hedged]: progress.hedged,
-          ...(last ? { [SPAN_ATTRIBUTE.provider]: last.deployment.provider.id, [SPAN_ATTRIBUTE.genAiResponseModel]: last.deployment.modelLabel, [SPAN_ATTRIBUTE.breakerState]: last.deployment.provider.policies.breaker.state } : {}),
-          ...(last && last.route !== requested ? { [SPAN_ATTRIBUTE.fallbackModel]: last.route.label } : {}),
-        });
-        const provider = last?.deployment.provider.id ?? requested.deployments[0]?.provider.id;
-        const labels = { dependency: 'llm', ...(provider ? { provider } : {}), operation: spec.operation, outcome };
-        metrics.dependencyCalls.inc(labels);
-        observeWithExemplar(metrics.dependencyCallDuration, labels, (performance.now() - started) / 1000, traceIdsOf(span) as Record<string, string> | undefined);
-        if (last) {
-          metrics.routedCalls.inc({ operation: spec.operation, model: requested.label, provider: last.deployment.provider.id, upstream_model: last.deployment.modelLabel, outcome });
-        }
-        span.end();
-      }
-    });
+    return withCallTelemetry(spec, signal, this.#options.metrics, progress, () => this.#route(spec, signal, run, progress));
   }
 
   async #route<R>(spec: RoutedCallSpec, signal: AbortSignal, run: Run<R>, progress: Progress): Promise<{ result: R; deployment: Deployment; route: Route }> {
@@ -318,17 +264,6 @@ export class RoutedCalls {
     }
     return error;
   }
-}
-
-interface Choice {
-  deployment: Deployment;
-  route: Route;
-}
-
-interface Progress {
-  attempts: number;
-  last: Choice | undefined;
-  hedged: boolean;
 }
 
 /** A refusal by one of Levee's own policies: nothing was sent to the provider. */
