@@ -29,7 +29,7 @@ describe('routing: two providers for one model', { timeout: 90_000 }, () => {
   });
   after(() => stack?.stop());
 
-  it('serves every request through a full outage of one provider, which then only gets probes', async () => {
+  it('serves every request through a full outage of one provider, which then only gets probes', async (t) => {
     const { alpha, beta } = stack.simulators as { alpha: NonNullable<ProvidersStack['simulators'][string]>; beta: NonNullable<ProvidersStack['simulators'][string]> };
     const url = stack.levee.url;
     let outageAt = 0;
@@ -57,6 +57,7 @@ describe('routing: two providers for one model', { timeout: 90_000 }, () => {
     // Open from openedAt to the end of the load (≈ 7 s, half-open every 2 s): a few probes at most.
     const probes = alpha.stats().by_route.chat;
     assert.ok(probes <= 5, `alpha got ${probes} chat calls after its breaker opened: probes only`);
+    t.diagnostic(`${ok} of ${answers.length} answered 200; alpha's breaker opened ${openedAt! - outageAt} ms into the outage; ${probes} calls reached alpha after it opened`);
     const retried = answers.filter((answer) => (answer.attempts ?? 0) > 1);
     assert.ok(retried.every((answer) => answer.provider === 'beta'), 'a failed attempt on alpha moved on to beta');
   });
