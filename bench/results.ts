@@ -94,10 +94,19 @@ export interface ChaosSample {
   failed: number;
   latencyP50Ms: number | null;
   latencyP99Ms: number | null;
-  /** Per Levee instance ('a', 'b'): closed, open, half_open, isolated. */
+  /**
+   * Per Levee instance ('a', 'b'): closed, open, half_open, isolated. With several providers, per
+   * instance and provider ('a/primary').
+   */
   breaker: Record<string, string>;
-  /** Attempts that reached the upstream (simulator) in this interval. */
+  /** Attempts that reached the upstream (simulator) in this interval, every provider together. */
   upstreamAttempts: number;
+  /** With several providers: the attempts that reached each provider in this interval. */
+  upstreamAttemptsByProvider?: Record<string, number>;
+  /** With several providers: client requests answered 200 in this interval, by the provider that served them. */
+  servedBy?: Record<string, number>;
+  /** When the scenario records it: client requests that ended in this interval by status ('200', '503'; 'error' when no answer came). */
+  statuses?: Record<string, number>;
   /** The LLM chat adaptive timeout, ms, per instance (when the scenario records it). */
   adaptiveTimeoutMs?: Record<string, number>;
 }

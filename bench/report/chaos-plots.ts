@@ -1,7 +1,8 @@
 /**
- * The chaos timeline: panels stacked on one time axis (client success rate, client latency,
- * breaker state per instance, upstream attempts, adaptive timeout when recorded), each with the
- * fault window shaded.
+ * The chaos timeline: panels stacked on one time axis (client success rate, client answers by
+ * status when recorded, client latency, breaker state per instance (and provider), each
+ * provider's share of the 200s when there are several, upstream attempts (per provider when there
+ * are several), adaptive timeout when recorded), each with the fault window shaded.
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { ChaosResult, ChaosSample } from '../results.ts';
@@ -12,6 +13,48 @@ const STATES = ['closed', 'half_open', 'open', 'isolated'];
 const STATE_COLOURS = ['#2ca02c', '#f2b701', '#d62728', '#7f7f7f'];
 /** Above this max/min ratio of the plotted latencies the latency axis turns logarithmic. */
 const LOG_SPREAD = 50;
+const PROVIDER_COLOURS = ['#1f77b4', '#ff7f0e', '#17becf', '#bcbd22', '#e377c2', '#8c564b'];
+
+/** 200 green, 429 orange, 502 red, 503 purple, other 4xx / 5xx brown / dark red, no answer grey. */
+function statusColour(status: string): string {
+  const known: Record<string, string> = { '200': '#2ca02c', '429': '#ff7f0e', '502': '#d62728', '503': '#9467bd', error: '#7f7f7f' };
+  return known[status] ?? (status.startsWith('4') ? '#8c564b' : status.startsWith('5') ? '#a11d1d' : '#7f7f7f');
+}
+
+/** Rows for stacked bars drawn as rects: per sample, each key's count stacked from 0 (or as % of the sample's total). */
+function stacked(
+  samples: ChaosSample[],
+  dt: number,
+  counts: (sample: ChaosSample) => Record<string, number> | undefined,
+  keys: string[],
+  asShare = false,
+): Array<{ t: number; t2: number; key: string; value: number; y: number; y2: number }> {
+  return samples.flatMap((sample) => {
+    const row = counts(sample) ?? {};
+    const total = keys.reduce((sum, key) => sum + (row[key] ?? 0), 0);
+    if (asShare && total === 0) return [];
+    let base = 0;
+    return keys.flatMap((key) => {
+      const value = asShare ? (100 * (row[key] ?? 0)) / total : (row[key] ?? 0);
+      if (value === 0) return [];
+      const rect = { t: sample.t, t2: sample.t + dt, key, value: Math.round(value * 10) / 10, y: base, y2: base + value };
+      base += value;
+      return [rect];
+    });
+  });
+}
+
+/** Every key of `counts` over the samples, in first-seen order (`sort` orders them instead). */
+function keysOf(samples: ChaosSample[], counts: (sample: ChaosSample) => Record<string, number> | undefined, sort?: (a: string, b: string) => number): string[] {
+  const keys = [...new Set(samples.flatMap((sample) => Object.keys(counts(sample) ?? {})))];
+  return sort ? keys.sort(sort) : keys;
+}
+
+/** `a` → `instance a`; `a/primary` → `instance a, llm/primary`. */
+function breakerLabel(key: string): string {
+  const [instance, provider] = key.split('/');
+  return provider === undefined ? `instance ${instance}` : `instance ${instance}, llm/${provider}`;
+}
 
 /** The sampling interval: the median gap between samples (1 s when there are fewer than two). */
 export function sampleInterval(samples: ChaosSample[]): number {
@@ -75,9 +118,15 @@ export function timelineSpec(result: ChaosResult): TopLevelSpec {
   const latencyValues = latencies.map((row) => row.ms);
   const logLatency = latencyValues.length > 0 && Math.max(...latencyValues) / Math.min(...latencyValues) > LOG_SPREAD;
   const states = samples.flatMap((sample) =>
-    Object.entries(sample.breaker).map(([instance, state]) => ({ t: sample.t, t2: sample.t + dt, instance: `instance ${instance}`, state })),
+    Object.entries(sample.breaker).map(([instance, state]) => ({ t: sample.t, t2: sample.t + dt, instance: breakerLabel(instance), state })),
   );
+  const providers = keysOf(samples, (sample) => sample.upstreamAttemptsByProvider ?? sample.servedBy);
+  const providerColours = { domain: providers, range: providers.map((_, i) => PROVIDER_COLOURS[i % PROVIDER_COLOURS.length]!) };
   const attempts = samples.map((sample) => ({ t: sample.t, t2: sample.t + dt, attempts: sample.upstreamAttempts }));
+  const attemptsByProvider = stacked(samples, dt, (sample) => sample.upstreamAttemptsByProvider, providers);
+  const statusKeys = keysOf(samples, (sample) => sample.statuses, (a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const statuses = stacked(samples, dt, (sample) => sample.statuses, statusKeys);
+  const shares = stacked(samples, dt, (sample) => sample.servedBy, providers, true);
   const timeouts = samples.flatMap((sample) =>
     Object.entries(sample.adaptiveTimeoutMs ?? {}).map(([instance, ms]) => ({ t: sample.t, instance: `instance ${instance}`, ms })),
   );
@@ -99,6 +148,28 @@ export function timelineSpec(result: ChaosResult): TopLevelSpec {
         },
       ],
     },
+    ...(statusKeys.length > 0
+      ? [
+          {
+            title: `Client answers by status, per ${dt} s interval`,
+            height: 120,
+            layer: [
+              ...faultLayers(false),
+              {
+                data: { values: statuses },
+                mark: { type: 'rect', stroke: 'white', strokeWidth: 0.3 },
+                encoding: {
+                  x: x(null),
+                  x2: { field: 't2' },
+                  y: { field: 'y', type: 'quantitative', title: 'Answers' },
+                  y2: { field: 'y2' },
+                  color: { field: 'key', type: 'nominal', title: 'Status', scale: { domain: statusKeys, range: statusKeys.map(statusColour) } },
+                },
+              },
+            ],
+          },
+        ]
+      : []),
     {
       title: 'Client latency',
       height: 150,
@@ -131,7 +202,7 @@ export function timelineSpec(result: ChaosResult): TopLevelSpec {
           encoding: {
             x: x(null),
             x2: { field: 't2' },
-            y: { field: 'instance', type: 'nominal', title: null },
+            y: { field: 'instance', type: 'nominal', title: null, axis: { labelLimit: 240 } },
             color: {
               field: 'state',
               type: 'nominal',
@@ -144,20 +215,54 @@ export function timelineSpec(result: ChaosResult): TopLevelSpec {
         ...faultLayers(false).map((layer) => ({ ...layer, mark: { type: 'rect', fill: null, stroke: FAULT_FILL, strokeDash: [4, 3], strokeWidth: 1.5 } })),
       ],
     },
+    ...(shares.length > 0
+      ? [
+          {
+            title: `Traffic share per provider: which provider served the 200s, per ${dt} s interval`,
+            height: 120,
+            layer: [
+              {
+                data: { values: shares },
+                mark: { type: 'rect', opacity: 0.85 },
+                encoding: {
+                  x: x(null),
+                  x2: { field: 't2' },
+                  y: { field: 'y', type: 'quantitative', title: 'Share (%)', scale: { domain: [0, 100] } },
+                  y2: { field: 'y2' },
+                  color: { field: 'key', type: 'nominal', title: 'Served by', scale: providerColours },
+                },
+              },
+              ...faultLayers(false),
+            ],
+          },
+        ]
+      : []),
     {
-      title: `Attempts that reached the upstream, per ${dt} s interval`,
+      title: `Attempts that reached the upstream${providers.length > 0 ? ' per provider' : ''}, per ${dt} s interval`,
       height: 120,
       // The band goes over the bars here, or they would hide it.
       layer: [
-        {
-          data: { values: attempts },
-          mark: { type: 'rect', color: '#8c564b', opacity: 0.8 },
-          encoding: {
-            x: x(timeouts.length > 0 ? null : 'Seconds since start'),
-            x2: { field: 't2' },
-            y: { field: 'attempts', type: 'quantitative', title: 'Attempts' },
-          },
-        },
+        providers.length > 0
+          ? {
+              data: { values: attemptsByProvider },
+              mark: { type: 'rect', opacity: 0.85, stroke: 'white', strokeWidth: 0.3 },
+              encoding: {
+                x: x(timeouts.length > 0 ? null : 'Seconds since start'),
+                x2: { field: 't2' },
+                y: { field: 'y', type: 'quantitative', title: 'Attempts' },
+                y2: { field: 'y2' },
+                color: { field: 'key', type: 'nominal', title: 'Provider', scale: providerColours },
+              },
+            }
+          : {
+              data: { values: attempts },
+              mark: { type: 'rect', color: '#8c564b', opacity: 0.8 },
+              encoding: {
+                x: x(timeouts.length > 0 ? null : 'Seconds since start'),
+                x2: { field: 't2' },
+                y: { field: 'attempts', type: 'quantitative', title: 'Attempts' },
+              },
+            },
         ...faultLayers(false),
       ],
     },

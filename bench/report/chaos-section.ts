@@ -22,10 +22,18 @@ function observed(result: ChaosResult): string {
   const parts = [
     `${samples.length} samples, every ${sampleInterval(samples)} s`,
     lowest ? `lowest client success ${fixed(lowest.rate, 1)}% at t = ${lowest.t} s` : 'no requests recorded',
-    `${count(during.reduce((sum, sample) => sum + sample.upstreamAttempts, 0))} upstream attempts during the fault`,
+    `${count(during.reduce((sum, sample) => sum + sample.upstreamAttempts, 0))} upstream attempts during the fault${perProvider(during)}`,
     `breaker states seen: ${[...states].join(', ') || 'none'}`,
   ];
   return `${parts.join('; ')}.`;
+}
+
+/** ` (primary 12, secondary 140)` when the samples count attempts per provider, else nothing. */
+function perProvider(samples: ChaosResult['samples']): string {
+  const totals: Record<string, number> = {};
+  for (const sample of samples) for (const [provider, attempts] of Object.entries(sample.upstreamAttemptsByProvider ?? {})) totals[provider] = (totals[provider] ?? 0) + attempts;
+  const parts = Object.entries(totals).map(([provider, attempts]) => `${provider} ${count(attempts)}`);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 }
 
 function scenarioMarkdown(result: ChaosResult, plot: string): string {
@@ -59,8 +67,9 @@ export function chaosSection(results: ChaosResults): Section {
     ),
     '',
     'Each timeline shares one time axis: client success rate, client p50/p99 latency, breaker state per Levee instance,',
-    'attempts that reached the upstream per interval, and the adaptive timeout when the scenario records it. The fault',
-    'window is shaded red (outlined on the breaker strip).',
+    'attempts that reached the upstream per interval, and the adaptive timeout when the scenario records it; a scenario',
+    'with several providers also shows each provider\'s breaker, share of the answers and attempts, and the client answers',
+    'by status. The fault window is shaded red (outlined on the breaker strip).',
   ];
   for (const result of results.results) {
     let name = `chaos-${slug(result.scenario)}`;

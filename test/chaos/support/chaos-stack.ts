@@ -3,9 +3,13 @@
  * behind HAProxy, sharing one redis-server, one Postgres (the `npm run db` server) and one
  * simulator that this test process owns, reached through a recording tap. Every scenario starts
  * one, injects its fault, and stops it in `after`.
+ *
+ * By default the replicas have one provider, `default`, from LLM_BASE_URL. With `providers`, each
+ * provider id gets a simulator and a tap of its own, and every replica a MODELS_FILE routing over
+ * them (its own prefix on each tap, so every attempt is attributed to a replica and a provider).
  */
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,12 +49,32 @@ export interface Instance {
   process: LeveeProcess;
 }
 
+/** One simulated provider and the tap in front of it. */
+export interface ChaosProvider {
+  id: string;
+  simulator: SimulatorHandle;
+  tap: UpstreamTap;
+}
+
+export interface ChaosStackOptions {
+  env?: Record<string, string>;
+  /**
+   * Several providers instead of the one `default` from LLM_BASE_URL: `ids` each get a simulator
+   * and a tap, and every replica a MODELS_FILE written by `models` from that replica's base URL
+   * per provider id.
+   */
+  providers?: { ids: readonly string[]; models: (urls: Record<string, string>) => string };
+}
+
 export interface ChaosStack {
   /** HAProxy's frontend: where client load goes. */
   url: string;
   instances: Record<InstanceName, Instance>;
+  /** The first provider's simulator and tap (the only ones without `providers`). */
   simulator: SimulatorHandle;
   tap: UpstreamTap;
+  /** Every provider by id: `default` alone, or the ids given in `providers`. */
+  providers: Record<string, ChaosProvider>;
   redis: RedisServer;
   haproxy: Haproxy;
   /** The environment every replica was started with. */
@@ -62,7 +86,7 @@ export interface ChaosStack {
   stop(): Promise<void>;
 }
 
-export async function startChaosStack(options: { env?: Record<string, string> } = {}): Promise<ChaosStack> {
+export async function startChaosStack(options: ChaosStackOptions = {}): Promise<ChaosStack> {
   const scratch = mkdtempSync(join(tmpdir(), 'levee-chaos-'));
   const cleanups: Array<() => Promise<unknown>> = [];
   const stopAll = async () => {
@@ -72,21 +96,36 @@ export async function startChaosStack(options: { env?: Record<string, string> } 
     rmSync(scratch, { recursive: true, force: true });
   };
   try {
-    const [redis, postgres, simulator] = await Promise.all([
+    const ids = options.providers?.ids ?? [DEFAULT_PROVIDER];
+    if (ids.length === 0) throw new Error('chaos stack: providers.ids is empty');
+    const [redis, postgres, ...simulators] = await Promise.all([
       startRedisServer(),
       startStandalonePostgres(join(scratch, 'postgres')),
-      startSimulator({ seed: 17 }),
+      ...ids.map((_, index) => startSimulator({ seed: 17 + index })),
     ]);
-    cleanups.push(() => redis.stop(), () => postgres.stop(), () => simulator.close());
-    const tap = await startUpstreamTap(simulator.origin);
-    cleanups.push(() => tap.close());
+    cleanups.push(() => redis.stop(), () => postgres.stop(), ...simulators.map((simulator) => () => simulator.close()));
+    const providers: Record<string, ChaosProvider> = {};
+    for (const [index, id] of ids.entries()) {
+      const simulator = simulators[index]!;
+      const tap = await startUpstreamTap(simulator.origin);
+      cleanups.push(() => tap.close());
+      providers[id] = { id, simulator, tap };
+    }
+    const first = providers[ids[0]!]!;
 
     const env: Record<string, string> = {
       ...CHAOS_BASE_ENV,
-      LLM_BASE_URL: tap.url,
+      ...(options.providers ? {} : { LLM_BASE_URL: first.tap.url }),
       REDIS_URL: redis.url,
       DATABASE_URL: postgres.url,
       ...options.env,
+    };
+    /** What routes a replica's calls through its own prefix on the taps. */
+    const upstreamEnv = (name: InstanceName): Record<string, string> => {
+      if (!options.providers) return { LLM_BASE_URL: first.tap.urlFor(name) };
+      const modelsFile = join(scratch, `models-${name}.yaml`);
+      writeFileSync(modelsFile, options.providers.models(Object.fromEntries(ids.map((id) => [id, providers[id]!.tap.urlFor(name)]))));
+      return { MODELS_FILE: modelsFile };
     };
     const instances = {} as Record<InstanceName, Instance>;
     const spawnOn = async (name: InstanceName, port: number | undefined): Promise<Instance> => {
@@ -94,7 +133,7 @@ export async function startChaosStack(options: { env?: Record<string, string> } 
       for (let attempt = 1; ; attempt++) {
         const chosen = port ?? (await freePort());
         try {
-          const levee = await spawnLevee({ command: { file: process.execPath, args: LEVEE_ENTRY }, env: { ...env, LLM_BASE_URL: tap.urlFor(name), PORT: String(chosen) }, startTimeoutMs: 30_000 });
+          const levee = await spawnLevee({ command: { file: process.execPath, args: LEVEE_ENTRY }, env: { ...env, ...upstreamEnv(name), PORT: String(chosen) }, startTimeoutMs: 30_000 });
           const instance = { name, port: chosen, url: levee.url, process: levee };
           instances[name] = instance;
           return instance;
@@ -116,8 +155,9 @@ export async function startChaosStack(options: { env?: Record<string, string> } 
     return {
       url: haproxy.url,
       instances,
-      simulator,
-      tap,
+      simulator: first.simulator,
+      tap: first.tap,
+      providers,
       redis,
       haproxy,
       env,
@@ -168,23 +208,36 @@ async function stopLevee(levee: LeveeProcess): Promise<void> {
   clearTimeout(kill);
 }
 
-/** The LLM breaker's state on one replica, or 'down' when it does not answer. */
-export async function breakerState(url: string): Promise<string> {
-  try {
-    const response = await fetch(`${url}/health/circuit-breakers`, { signal: AbortSignal.timeout(1_000) });
-    const body = (await response.json()) as { circuit_breakers: { 'llm/default': { state: string } } };
-    return body.circuit_breakers['llm/default'].state;
-  } catch {
-    return 'down';
-  }
+/** The provider of a stack without `providers` (LLM_BASE_URL), as Levee names it. */
+export const DEFAULT_PROVIDER = 'default';
+
+interface BreakerSnapshot {
+  state: string;
+  half_open_in_ms: number;
 }
 
-/** The LLM breaker's full snapshot on one replica (state, half_open_in_ms, …). */
-export async function breakerSnapshot(url: string): Promise<{ state: string; half_open_in_ms: number } | undefined> {
+/** Every breaker of one replica by name (`llm/<provider>`, …), or undefined when it does not answer. */
+async function breakers(url: string): Promise<Record<string, BreakerSnapshot> | undefined> {
   try {
     const response = await fetch(`${url}/health/circuit-breakers`, { signal: AbortSignal.timeout(1_000) });
-    return ((await response.json()) as { circuit_breakers: { 'llm/default': { state: string; half_open_in_ms: number } } }).circuit_breakers['llm/default'];
+    return ((await response.json()) as { circuit_breakers: Record<string, BreakerSnapshot> }).circuit_breakers;
   } catch {
     return undefined;
   }
+}
+
+/** A provider's LLM breaker state on one replica, or 'down' when it does not answer. */
+export async function breakerState(url: string, provider = DEFAULT_PROVIDER): Promise<string> {
+  return (await breakers(url))?.[`llm/${provider}`]?.state ?? 'down';
+}
+
+/** Several providers' LLM breaker states on one replica, from one request ('down' when it does not answer). */
+export async function breakerStates(url: string, providers: readonly string[]): Promise<Record<string, string>> {
+  const all = await breakers(url);
+  return Object.fromEntries(providers.map((provider) => [provider, all?.[`llm/${provider}`]?.state ?? 'down']));
+}
+
+/** A provider's LLM breaker full snapshot on one replica (state, half_open_in_ms, …). */
+export async function breakerSnapshot(url: string, provider = DEFAULT_PROVIDER): Promise<BreakerSnapshot | undefined> {
+  return (await breakers(url))?.[`llm/${provider}`];
 }

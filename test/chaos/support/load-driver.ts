@@ -2,8 +2,9 @@
  * Steady client load at a fixed arrival rate (an open model: requests are sent on schedule
  * whether or not earlier ones have answered, as independent clients would, so a slow server
  * does not slow the load down and hide the problem). Every request is recorded: when it was sent,
- * its status and error code, its latency, and for a stream whether it ran to `[DONE]`. The
- * number open at once is bounded; a request the bound refuses is recorded as `dropped`.
+ * its status and error code, its latency, the provider that answered (X-Levee-Provider), and for
+ * a stream whether it ran to `[DONE]`. The number open at once is bounded; a request the bound
+ * refuses is recorded as `dropped`.
  */
 import { Agent, request } from 'undici';
 import { nowMs } from './clock.ts';
@@ -24,6 +25,8 @@ export interface RequestRecord {
   latencyMs: number;
   /** 200 with a whole body; for a stream: `[DONE]` arrived and no error event before it. */
   completed: boolean;
+  /** The provider that answered (X-Levee-Provider), when the answer names one. */
+  provider?: string;
 }
 
 export interface LoadOptions {
@@ -67,9 +70,11 @@ export async function sendChat(
     messages: [{ role: 'user', content: `chaos ${Math.floor(sentAt)}` }],
     ...(options.kind === 'stream' ? { stream: true } : {}),
   });
+  /** The answering provider, once the headers are in. */
+  let provider: string | undefined;
   const finish = (fields: Omit<RequestRecord, 'kind' | 'sentAt' | 'endedAt' | 'latencyMs'>): RequestRecord => {
     const endedAt = nowMs();
-    return { kind: options.kind, sentAt, endedAt, latencyMs: endedAt - sentAt, ...fields };
+    return { kind: options.kind, sentAt, endedAt, latencyMs: endedAt - sentAt, ...(provider ? { provider } : {}), ...fields };
   };
   try {
     const response = await request(`${url}/v1/chat/completions`, {
@@ -80,6 +85,8 @@ export async function sendChat(
       signal: AbortSignal.timeout(options.clientTimeoutMs ?? 30_000),
     });
     const text = await response.body.text();
+    const providerHeader = response.headers['x-levee-provider'];
+    provider = (Array.isArray(providerHeader) ? providerHeader[0] : providerHeader) || undefined;
     if (response.statusCode !== 200) {
       let code: string | undefined;
       try {

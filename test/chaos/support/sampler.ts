@@ -3,11 +3,13 @@
  * interval (ok, failed, P50 and P99 latency), each replica's LLM breaker state (from
  * /health/circuit-breakers; `down` when it does not answer), the upstream attempts that arrived
  * in the interval (from the tap, which sees exactly what reaches the simulator), and when asked
- * each replica's chat attempt timeout from /metrics. Ticks never overlap: a slow tick delays the
- * next instead of piling up.
+ * each replica's chat attempt timeout from /metrics. With several providers it also records the
+ * attempts at each provider's tap, the 200s each provider served (X-Levee-Provider) and each
+ * replica's breaker of every provider; when asked, the client answers by status. Ticks never
+ * overlap: a slow tick delays the next instead of piling up.
  */
 import type { ChaosSample } from '../../../bench/results.ts';
-import { breakerState, INSTANCES, type ChaosStack } from './chaos-stack.ts';
+import { breakerStates, INSTANCES, type ChaosStack } from './chaos-stack.ts';
 import { nowMs, percentile, round } from './clock.ts';
 import type { RequestRecord } from './load-driver.ts';
 import { chatTimeoutMs, scrape } from './metrics.ts';
@@ -20,6 +22,8 @@ export interface SamplerOptions {
   records: () => ReadonlyArray<readonly RequestRecord[]>;
   /** Also read each replica's adaptive timeout. */
   adaptiveTimeout?: boolean;
+  /** Also count the client answers by status. */
+  statuses?: boolean;
 }
 
 export interface Sampler {
@@ -31,7 +35,9 @@ export function startSampler(stack: ChaosStack, options: SamplerOptions): Sample
   const intervalMs = options.intervalMs ?? 500;
   const samples: ChaosSample[] = [];
   let last = nowMs();
-  let tapSeen = stack.tap.records.filter((record) => record.arrivedAt < last).length;
+  const providers = Object.values(stack.providers);
+  const several = providers.length > 1;
+  const tapSeen = new Map(providers.map(({ id, tap }) => [id, tap.records.filter((record) => record.arrivedAt < last).length]));
   let running = true;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let current: Promise<void> = Promise.resolve();
@@ -41,16 +47,21 @@ export function startSampler(stack: ChaosStack, options: SamplerOptions): Sample
     const ended = options.records().flatMap((records) => records.filter((record) => record.endedAt >= last && record.endedAt < now));
     const ok = ended.filter((record) => record.completed);
     const latencies = ended.filter((record) => record.status !== 0).map((record) => record.latencyMs);
-    const tapTotal = stack.tap.records.length;
-    const upstreamAttempts = tapTotal - tapSeen;
-    tapSeen = tapTotal;
+    const byProvider: Record<string, number> = {};
+    for (const { id, tap } of providers) {
+      const total = tap.records.length;
+      byProvider[id] = total - (tapSeen.get(id) ?? 0);
+      tapSeen.set(id, total);
+    }
+    const upstreamAttempts = Object.values(byProvider).reduce((sum, attempts) => sum + attempts, 0);
     last = now;
     const breaker: Record<string, string> = {};
     const timeouts: Record<string, number> = {};
     await Promise.all(
       INSTANCES.map(async (name) => {
         const { url } = stack.instances[name];
-        breaker[name] = await breakerState(url);
+        const states = await breakerStates(url, providers.map(({ id }) => id));
+        for (const [id, state] of Object.entries(states)) breaker[several ? `${name}/${id}` : name] = state;
         if (options.adaptiveTimeout) {
           const metrics = await scrape(url, 1_000);
           const value = metrics ? chatTimeoutMs(metrics) : Number.NaN;
@@ -66,6 +77,8 @@ export function startSampler(stack: ChaosStack, options: SamplerOptions): Sample
       latencyP99Ms: round(percentile(latencies, 99)),
       breaker,
       upstreamAttempts,
+      ...(several ? { upstreamAttemptsByProvider: byProvider, servedBy: servedBy(ended, providers.map(({ id }) => id)) } : {}),
+      ...(options.statuses ? { statuses: countBy(ended, (record) => (record.status === 0 ? 'error' : String(record.status))) } : {}),
       ...(options.adaptiveTimeout ? { adaptiveTimeoutMs: timeouts } : {}),
     });
   };
@@ -88,4 +101,17 @@ export function startSampler(stack: ChaosStack, options: SamplerOptions): Sample
       return samples;
     },
   };
+}
+
+/** 200s by the provider that served them: every provider listed (0 when none), others as they come. */
+function servedBy(records: readonly RequestRecord[], providers: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(providers.map((id) => [id, 0]));
+  for (const record of records) if (record.status === 200 && record.provider) counts[record.provider] = (counts[record.provider] ?? 0) + 1;
+  return counts;
+}
+
+function countBy(records: readonly RequestRecord[], key: (record: RequestRecord) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const record of records) counts[key(record)] = (counts[key(record)] ?? 0) + 1;
+  return counts;
 }
