@@ -3,7 +3,7 @@
  * pay for itself? Two providers serve one chat model with equal weights; `slow` answers in 250 ms
  * and fails 10 % of its calls with 500, `fast` answers in 50 ms. The same paced load runs with
  * health weighting on and off, in the same run, against a fresh Levee each (so neither inherits
- * the other's live state); the report gives each its client p50/p99, share of calls on `slow`,
+ * the other's live state); the report gives each its client mean/p50/p99, share of calls on `slow`,
  * and upstream attempts per request. The README's "Choosing a deployment" quotes it.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -78,6 +78,7 @@ routing:
     health_weighting: healthWeighting,
     requests: latencies.length,
     statuses,
+    mean_ms: Math.round(latencies.reduce((sum, latency) => sum + latency, 0) / latencies.length),
     p50_ms: p50,
     p99_ms: p99,
     share_on_slow: Math.round((slowCalls / (slowCalls + fastCalls)) * 1000) / 1000,

@@ -16,11 +16,17 @@ describe('chooseDeployment', () => {
   });
 
   it('weights by health and by speed relative to the fastest candidate', () => {
-    const slowSick = deployment(1, 0.5, 200);
+    // Speed compares latencies with 20 ms of slack on each: (100 + 20) / (220 + 20) = 0.5.
+    const slowSick = deployment(1, 0.5, 220);
     const fastWell = deployment(1, 1, 100);
     assert.deepEqual(effectiveWeights([slowSick, fastWell], true), [0.25, 1]);
     assert.equal(chooseDeployment([slowSick, fastWell], { healthWeighting: true, random: () => 0.19 }), slowSick);
     assert.equal(chooseDeployment([slowSick, fastWell], { healthWeighting: true, random: () => 0.21 }), fastWell);
+  });
+
+  it('does not move traffic over a few milliseconds between two fast deployments', () => {
+    const [one, two] = effectiveWeights([deployment(1, 1, 1), deployment(1, 1, 4)], true);
+    assert.ok(two! / one! > 0.85, `${two} against ${one}`);
   });
 
   it('answers the only candidate, or none', () => {

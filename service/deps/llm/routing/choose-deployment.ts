@@ -12,13 +12,19 @@ export interface ChooseOptions {
   random?: () => number;
 }
 
+/**
+ * Added to both latencies before comparing them: a few milliseconds of difference between two fast
+ * deployments is noise (a loopback hop, a GC pause), not a reason to move most of the traffic.
+ */
+const LATENCY_SLACK_MS = 20;
+
 export function effectiveWeights(candidates: readonly Deployment[], healthWeighting: boolean): number[] {
   if (!healthWeighting) return candidates.map((candidate) => candidate.weight);
   const latencies = candidates.map((candidate) => candidate.latencyMs).filter((latency): latency is number => latency !== undefined && latency > 0);
   const fastest = latencies.length > 0 ? Math.min(...latencies) : undefined;
   return candidates.map((candidate) => {
     const latency = candidate.latencyMs;
-    const speed = fastest === undefined || latency === undefined || latency <= 0 ? 1 : fastest / latency;
+    const speed = fastest === undefined || latency === undefined || latency <= 0 ? 1 : (fastest + LATENCY_SLACK_MS) / (latency + LATENCY_SLACK_MS);
     return candidate.weight * candidate.health() * speed;
   });
 }

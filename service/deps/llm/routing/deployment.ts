@@ -11,6 +11,12 @@ import { RateLimitHeadroom } from './rate-limit-headroom.ts';
 
 /** Weight of the newest sample in the moving averages: about the last 20 attempts count. */
 const SMOOTHING = 0.1;
+/**
+ * The failure share also halves every this many ms without attempts: a deployment that got little
+ * traffic because it was failing must not stay starved once it recovers (its breaker closing is
+ * the proof), since only its own attempts would otherwise move the average back.
+ */
+const FAILURE_HALF_LIFE_MS = 2_000;
 
 export type Unavailability = 'breaker_open' | 'rate_limited' | 'no_headroom' | 'no_quota';
 
@@ -25,6 +31,7 @@ export class Deployment {
   #inFlight = 0;
   #latencyMs: number | undefined;
   #failureShare = 0;
+  #failureShareAt = 0;
 
   constructor(provider: LlmProvider, model: string, weight: number) {
     this.provider = provider;
@@ -57,14 +64,20 @@ export class Deployment {
 
   /**
    * How much of its weight this deployment deserves now, 0..1: free bulkhead capacity, recent
-   * success share (squared, so a failing deployment loses traffic fast), and remaining headroom.
+   * success share, and remaining headroom. Not squared or steeper: a provider that just died must
+   * keep getting enough attempts (each moved on to another deployment at once) for its breaker to
+   * see five failures in a row quickly; the breaker, not the weight, takes a dead provider out.
    * Latency is compared across candidates by the chooser, so it is exposed apart.
    */
   health(): number {
     const { bulkhead } = this.provider.policies;
     const free = bulkhead.capacity === 0 ? 1 : Math.max(0.05, 1 - bulkhead.active / bulkhead.capacity);
-    const succeeding = Math.max(0.01, (1 - this.#failureShare) ** 2);
+    const succeeding = Math.max(0.05, 1 - this.#recentFailureShare(Date.now()));
     return free * succeeding * this.headroom.share();
+  }
+
+  #recentFailureShare(now: number): number {
+    return this.#failureShare * 0.5 ** ((now - this.#failureShareAt) / FAILURE_HALF_LIFE_MS);
   }
 
   /** Smoothed latency of recent successful attempts (undefined before the first). */
@@ -84,7 +97,10 @@ export class Deployment {
   ended(outcome: 'success' | 'failure' | 'neutral', latencyMs: number): void {
     this.#inFlight = Math.max(0, this.#inFlight - 1);
     if (outcome === 'neutral') return;
-    this.#failureShare += SMOOTHING * ((outcome === 'failure' ? 1 : 0) - this.#failureShare);
+    const now = Date.now();
+    const share = this.#recentFailureShare(now);
+    this.#failureShare = share + SMOOTHING * ((outcome === 'failure' ? 1 : 0) - share);
+    this.#failureShareAt = now;
     if (outcome === 'success') this.#latencyMs = this.#latencyMs === undefined ? latencyMs : this.#latencyMs + SMOOTHING * (latencyMs - this.#latencyMs);
   }
 }
