@@ -27,7 +27,7 @@ export class RoutingTable {
   readonly providers: ReadonlyMap<string, LlmProvider>;
   readonly #routes = new Map<string, Route>();
   readonly #catchAll: LlmProvider | undefined;
-  /** Catch-all routes by model name; bounded by the provider's catalog (unknown names share `_other`). */
+  /** Catch-all routes by kind and model name; bounded by the provider's catalog (unknown names are never stored). */
   readonly #catchAllRoutes = new Map<string, Route>();
 
   constructor(config: ModelsConfig, providers: ReadonlyMap<string, LlmProvider>) {
@@ -51,10 +51,12 @@ export class RoutingTable {
     if (route || !this.#catchAll) return route;
     const label = this.#catchAll.catalog.labelFor(name);
     // Known models keep their deployment (and its live health); unknown ones get a fresh one each time, never stored.
-    const cached = label === name ? this.#catchAllRoutes.get(name) : undefined;
+    // The client's name says nothing of the model's kind: a chat and an embeddings call for the same name are two routes.
+    const key = `${kind}:${name}`;
+    const cached = label === name ? this.#catchAllRoutes.get(key) : undefined;
     if (cached) return cached;
     const fresh: Route = { name, label, kind, deployments: [new Deployment(this.#catchAll, name, 1)], fallbacks: [], hedge: NO_HEDGE };
-    if (label === name) this.#catchAllRoutes.set(name, fresh);
+    if (label === name) this.#catchAllRoutes.set(key, fresh);
     return fresh;
   }
 
