@@ -127,32 +127,39 @@ export class DependencyPolicies<Operation extends string> {
   }
 
   /**
-   * One attempt under every policy but retry: the caller retries (on this instance or another),
-   * and a rate-limited answer closes this instance's gate here. `context.attempt` is always 0.
+   * One attempt under every policy but retry: the caller retries (on this instance or another).
+   * `context.attempt` is always 0.
    */
   executeOnce<T>(operation: Operation, model: string, attempt: (context: CallContext) => Promise<T>, signal: AbortSignal): Promise<T> {
-    return this.#executeOn(this.#singleAttempt(operation, model), attempt, signal).catch((error: unknown) => {
-      this.#closeGateOn(error, signal);
-      throw error;
-    });
+    return this.#executeOn(this.#singleAttempt(operation, model), attempt, signal);
   }
 
   /** executeOnce for streams: the slot outlives the attempt, as with executeHoldingSlot. */
   executeOnceHoldingSlot<T>(operation: Operation, model: string, attempt: (context: CallContext) => Promise<T>, signal: AbortSignal): Promise<{ value: T; lease: BulkheadLease }> {
-    return this.#executeHolding(this.#singleAttempt(operation, model), attempt, signal).catch((error: unknown) => {
-      this.#closeGateOn(error, signal);
-      throw error;
-    });
+    return this.#executeHolding(this.#singleAttempt(operation, model), attempt, signal);
   }
 
-  /** A 429 (or 503 with Retry-After) holds back every later call to this instance, as retry does in the full pipeline. */
-  #closeGateOn(error: unknown, signal: AbortSignal): void {
-    const classification = classifyFailure(error, signal, this.sheet.classify);
-    if (classification.retry === 'rate_limited') this.gate.closeFor(classification.retryAfterMs, classification.status === 503 ? 503 : 429);
+  /**
+   * The attempt as the pipeline runs it: its own rate-limited answer (429, or 503 with
+   * Retry-After) closes the gate for every later call, judged by the dependency's classifier on
+   * the attempt itself. Watching here, not where the pipeline ends, matters when the caller's
+   * deadline passes as the answer arrives: the pipeline then rejects with the deadline, and the
+   * provider's Retry-After would be lost.
+   */
+  #watched<T>(attempt: (context: CallContext) => Promise<T>): (context: CallContext) => Promise<T> {
+    return async (context) => {
+      try {
+        return await attempt(context);
+      } catch (error) {
+        const answered = this.sheet.classify(error);
+        if (answered.retry === 'rate_limited') this.gate.closeFor(answered.retryAfterMs, answered.status === 503 ? 503 : 429);
+        throw error;
+      }
+    };
   }
 
   #executeOn<T>(pipeline: IPolicy<CallContext>, attempt: (context: CallContext) => Promise<T>, signal: AbortSignal): Promise<T> {
-    const call = () => pipeline.execute(attempt, signal);
+    const call = () => pipeline.execute(this.#watched(attempt), signal);
     const quota = this.quota?.limitsConcurrency ? this.quota : undefined;
     return this.bulkhead.execute(quota ? () => quota.hold(call, signal) : call, signal);
   }
@@ -184,7 +191,7 @@ export class DependencyPolicies<Operation extends string> {
           },
         };
       }
-      return { value: await pipeline.execute(attempt, signal), lease };
+      return { value: await pipeline.execute(this.#watched(attempt), signal), lease };
     } catch (error) {
       lease.release();
       throw error;
