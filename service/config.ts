@@ -9,6 +9,7 @@ import { llmEnvironment, llmPolicyConfig, type LlmPolicyConfig } from './config/
 import { postgresConfig, postgresEnvironment, type PostgresConfig } from './config/postgres.ts';
 import { cacheConfig, cacheEnvironment, type CacheConfig } from './config/cache.ts';
 import { conversationsConfig, idempotencyConfig, clientStateEnvironment, type ConversationsConfig, type IdempotencyConfig } from './config/client-state.ts';
+import { jobsConfig, jobsEnvironment, type JobsConfig } from './config/jobs.ts';
 import { sharedStateConfig, sharedStateEnvironment, type QuotaConfig, type RateLimitConfig, type SharedStateConfig } from './config/shared-state.ts';
 
 import { inspect } from 'node:util';
@@ -77,6 +78,7 @@ export const environmentSchema = z.object({
   ...postgresEnvironment,
   ...cacheEnvironment,
   ...clientStateEnvironment,
+  ...jobsEnvironment,
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -113,6 +115,7 @@ export interface Config {
   postgres: PostgresConfig;
   cache: CacheConfig;
   conversations: ConversationsConfig;
+  jobs: JobsConfig;
   idempotency: IdempotencyConfig;
   redisUrl: Secret | undefined;
   adminToken: Secret | undefined;
@@ -202,6 +205,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     postgres: postgresConfig(env),
     cache: cacheConfig(env),
     conversations: conversationsConfig(env),
+    jobs: jobsConfig(env),
     idempotency: idempotencyConfig(env),
     redisUrl: secret(env.REDIS_URL),
     adminToken: secret(env.ADMIN_TOKEN),
