@@ -18,6 +18,7 @@
 const CAPABILITY_INTERFACES = [
   '^service/capabilities/cache/cache[.]ts$',
   '^service/capabilities/conversations/conversation-store[.]ts$',
+  '^service/capabilities/files/file-store[.]ts$',
   '^service/capabilities/health/health-check[.]ts$',
   '^service/capabilities/idempotency/idempotency-store[.]ts$',
   '^service/capabilities/rate-limits/rate-limit[.]ts$',

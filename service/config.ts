@@ -8,6 +8,7 @@ import { flag, integer, url } from './config/env-parsers.ts';
 import { llmEnvironment, llmPolicyConfig, type LlmPolicyConfig } from './config/llm.ts';
 import { postgresConfig, postgresEnvironment, type PostgresConfig } from './config/postgres.ts';
 import { cacheConfig, cacheEnvironment, type CacheConfig } from './config/cache.ts';
+import { filesConfig, filesEnvironment, type FilesConfig } from './config/files.ts';
 import { conversationsConfig, idempotencyConfig, clientStateEnvironment, type ConversationsConfig, type IdempotencyConfig } from './config/client-state.ts';
 import { jobsConfig, jobsEnvironment, type JobsConfig } from './config/jobs.ts';
 import { sharedStateConfig, sharedStateEnvironment, type QuotaConfig, type RateLimitConfig, type SharedStateConfig } from './config/shared-state.ts';
@@ -77,6 +78,7 @@ export const environmentSchema = z.object({
   ...sharedStateEnvironment,
   ...postgresEnvironment,
   ...cacheEnvironment,
+  ...filesEnvironment,
   ...clientStateEnvironment,
   ...jobsEnvironment,
 });
@@ -114,6 +116,7 @@ export interface Config {
   databaseUrl: Secret | undefined;
   postgres: PostgresConfig;
   cache: CacheConfig;
+  files: FilesConfig;
   conversations: ConversationsConfig;
   jobs: JobsConfig;
   idempotency: IdempotencyConfig;
@@ -204,6 +207,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     databaseUrl: secret(env.DATABASE_URL),
     postgres: postgresConfig(env),
     cache: cacheConfig(env),
+    files: filesConfig(env),
     conversations: conversationsConfig(env),
     jobs: jobsConfig(env),
     idempotency: idempotencyConfig(env),

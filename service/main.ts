@@ -5,6 +5,7 @@
 import packageJson from '../package.json' with { type: 'json' };
 import { RedisConversationStore } from './capabilities/conversations/redis-conversation-store.ts';
 import { MemoryConversationStore } from './capabilities/conversations/memory-conversation-store.ts';
+import { PostgresFileStore } from './capabilities/files/postgres-file-store.ts';
 import { SharedState } from './capabilities/fleet/shared-state.ts';
 import { postgresHealthCheck } from './capabilities/health/postgres-health-check.ts';
 import { redisHealthCheck } from './capabilities/health/redis-health-check.ts';
@@ -26,6 +27,7 @@ import { v1Access } from './edge/middleware/v1-access.ts';
 import type { RouteModule } from './edge/route-tools.ts';
 import { ApiKeyRegistry, ApiKeysError } from './features/access/api-key-registry.ts';
 import { Conversations } from './features/conversations/conversations.ts';
+import { Files } from './features/files/files.ts';
 import { HealthService } from './features/health/health-service.ts';
 import { IdempotentRequests } from './features/idempotency/idempotent-requests.ts';
 import type { CircuitBreaker } from './resilience/circuit-breaker.ts';
@@ -105,6 +107,7 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
       conversations,
     },
     retrieval: { store: new PostgresVectorStore(postgres), llm: llm.gateway, embeddings: embeddingBatching, searchCache: caches.search },
+    files: new Files({ store: new PostgresFileStore(postgres), ...config.files, logger }),
     breakers,
     ...(config.adminToken ? { adminToken: config.adminToken.reveal() } : {}),
     ...(config.metricsPort === undefined ? { exposition } : {}),

@@ -12,6 +12,7 @@ import type { HttpConfig } from '../config.ts';
 import type { Caches } from '../features/cache/caches.ts';
 import type { BreakerRegistry } from '../features/circuit-breakers/circuit-breakers.ts';
 import type { HealthService } from '../features/health/health-service.ts';
+import type { Files } from '../features/files/files.ts';
 import type { IdempotentRequests } from '../features/idempotency/idempotent-requests.ts';
 import type { RetrievalDeps } from '../features/retrieval/retrieval-deps.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -28,6 +29,7 @@ import { guardUnmatchedV1 } from './middleware/v1-access.ts';
 import type { RouteModule, RouteTools } from './route-tools.ts';
 import { cacheHealthRoutes } from './routes/cache-health.ts';
 import { circuitBreakerRoutes } from './routes/circuit-breakers.ts';
+import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { retrievalRoutes } from './routes/retrieval.ts';
@@ -50,6 +52,8 @@ export interface AppOptions {
   caches?: Pick<Caches, 'stats'>;
   /** The retrieval API (/v1/collections), behind the same guards as `v1`; unset: not mounted. */
   retrieval?: RetrievalDeps;
+  /** The Files API (/v1/files), behind the same guards as `v1`; unset: not mounted. */
+  files?: Files;
   breakers: BreakerRegistry;
   /** Unset: admin routes are not mounted. */
   adminToken?: string;
@@ -79,6 +83,7 @@ export function createApp(options: AppOptions): Koa<LeveeState> {
   if (options.v1) v1Routes(router, tools, options.v1);
   if (options.caches) cacheHealthRoutes(router, options.caches);
   if (options.retrieval) retrievalRoutes(router, tools, options.retrieval, options.v1?.guards);
+  if (options.files) fileRoutes(router, options.files, options.v1?.guards);
   options.extraRoutes?.(router, tools);
 
   app.use(errorHandler());

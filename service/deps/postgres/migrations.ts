@@ -37,6 +37,31 @@ const MIGRATIONS: readonly Migration[] = [
     name: 'collection versions',
     sql: `ALTER TABLE levee_collections ADD COLUMN version bigint NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 4,
+    // The Files API. A file's content is kept in pieces of a few MiB (levee_file_chunks), written in
+    // one transaction with its row and read back one piece per call. Listing walks (owner,
+    // created_at, id); purging walks expires_at.
+    name: 'files',
+    sql: `
+      CREATE TABLE levee_files (
+        id text PRIMARY KEY,
+        owner text NOT NULL,
+        filename text NOT NULL,
+        purpose text NOT NULL,
+        bytes bigint NOT NULL CHECK (bytes >= 0),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz
+      );
+      CREATE INDEX levee_files_owner_created ON levee_files (owner, created_at, id);
+      CREATE INDEX levee_files_expiry ON levee_files (expires_at) WHERE expires_at IS NOT NULL;
+      CREATE TABLE levee_file_chunks (
+        file_id text NOT NULL REFERENCES levee_files (id) ON DELETE CASCADE,
+        seq integer NOT NULL CHECK (seq >= 0),
+        data bytea NOT NULL,
+        PRIMARY KEY (file_id, seq)
+      );`,
+  },
 ];
 
 /** Any constant: the advisory lock's key for Levee's migrations. */

@@ -15,15 +15,15 @@
  *   timeout    per operation: a multiple of the live P95, clamped to [POSTGRES_TIMEOUT_FLOOR_MS,
  *              POSTGRES_TIMEOUT_CEILING_MS], POSTGRES_TIMEOUT_DEFAULT_MS until enough samples; the
  *              ceiling is also the server's statement_timeout, so a cut query stops on the server
- *              too (migrations and upserts: the ceiling alone, they grow with their input). A call
- *              cut on the client gives up its connection, which is closed, not reused
+ *              too (migrations, upserts and file contents: the ceiling alone, they grow with their
+ *              input). A call cut on the client gives up its connection, which is closed, not reused
  */
 import type { PostgresConfig } from '../../config/postgres.ts';
 import type { AdaptiveTimeoutOptions } from '../../resilience/adaptive-timeout-tracker.ts';
 import type { PolicySheet } from '../../resilience/dependency-policies.ts';
 import { classifyPostgresFailure } from './errors.ts';
 
-const POSTGRES_OPERATIONS = ['migrate', 'collections', 'documents', 'upsert', 'search', 'health', 'jobs'] as const;
+const POSTGRES_OPERATIONS = ['migrate', 'collections', 'documents', 'upsert', 'search', 'health', 'jobs', 'files', 'file-content'] as const;
 export type PostgresOperation = (typeof POSTGRES_OPERATIONS)[number];
 
 export function postgresPolicySheet(config: PostgresConfig, poolSize: number): PolicySheet<PostgresOperation> {
@@ -43,6 +43,8 @@ export function postgresPolicySheet(config: PostgresConfig, poolSize: number): P
   const ceilingOnly = { ...timeout, floorMs: config.timeout.ceilingMs, defaultMs: config.timeout.ceilingMs };
   timeouts.migrate = ceilingOnly;
   timeouts.upsert = ceilingOnly;
+  // A file's content goes in whole (up to FILE_MAX_BYTES) and comes out in ranges of megabytes.
+  timeouts['file-content'] = ceilingOnly;
   return {
     dependency: 'postgres',
     bulkhead: { maxConcurrent: poolSize, maxQueued: poolSize * 4, queueTimeoutMs: 5_000, retryAfterMs: 1_000 },
