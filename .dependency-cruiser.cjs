@@ -16,11 +16,13 @@
 
 /** The only file of each capability that features may import: its interface. */
 const CAPABILITY_INTERFACES = [
+  '^service/capabilities/batches/batch-store[.]ts$',
   '^service/capabilities/cache/cache[.]ts$',
   '^service/capabilities/conversations/conversation-store[.]ts$',
   '^service/capabilities/files/file-store[.]ts$',
   '^service/capabilities/health/health-check[.]ts$',
   '^service/capabilities/idempotency/idempotency-store[.]ts$',
+  '^service/capabilities/jobs/job-queue[.]ts$',
   '^service/capabilities/rate-limits/rate-limit[.]ts$',
   '^service/capabilities/vector-store/vector-store[.]ts$',
 ];

@@ -14,6 +14,7 @@ import { RedisIdempotencyStore } from './capabilities/idempotency/redis-idempote
 import { createInboundRateLimits } from './capabilities/rate-limits/scope-rate-limit.ts';
 import { SHARED_FEATURES } from './capabilities/shared-features.ts';
 import { PostgresVectorStore } from './capabilities/vector-store/postgres-vector-store.ts';
+import { createBatches } from './composition/create-batches.ts';
 import { createCaches } from './composition/create-caches.ts';
 import { createLlm } from './composition/create-llm.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -86,6 +87,11 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
   const conversations = new Conversations(redis ? new RedisConversationStore(redis, config.conversations) : new MemoryConversationStore(config.conversations));
   const idempotencyRecords = new MemoryIdempotencyStore(config.idempotency.maxLocalRecords);
   const embeddingBatching = config.llm.policies.embeddings;
+  const fileStore = new PostgresFileStore(postgres);
+  const chat = { llm: llm.gateway, cache: caches.chat, conversations };
+  const embeddings = { llm: llm.gateway, batching: embeddingBatching, cache: caches.embeddings };
+  const files = new Files({ store: fileStore, ...config.files, logger });
+  const { batches, jobs } = createBatches({ config, postgres, files: fileStore, outputFiles: files, lines: { chat, embeddings, timeoutMs: config.requests.timeoutMs }, logger, metrics, closeables });
 
   const app = createApp({
     logger,
@@ -100,14 +106,16 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
     requests: config.requests,
     metrics,
     v1: {
-      chat: { llm: llm.gateway, cache: caches.chat, conversations },
-      embeddings: { llm: llm.gateway, batching: embeddingBatching, cache: caches.embeddings },
+      chat,
+      embeddings,
       models: { llm: llm.gateway },
       guards: v1Access({ apiKeys, rateLimits: createInboundRateLimits(config.rateLimits, { redis, localShare }), metrics }),
       conversations,
     },
     retrieval: { store: new PostgresVectorStore(postgres), llm: llm.gateway, embeddings: embeddingBatching, searchCache: caches.search },
-    files: new Files({ store: new PostgresFileStore(postgres), ...config.files, logger }),
+    files,
+    batches,
+    jobs,
     breakers,
     ...(config.adminToken ? { adminToken: config.adminToken.reveal() } : {}),
     ...(config.metricsPort === undefined ? { exposition } : {}),

@@ -34,7 +34,9 @@ function send(base: string, options: { method: string; path: string; key?: strin
   if (options.key) headers.Authorization = `Bearer ${options.key}`;
   if (options.body && options.length) headers['Content-Length'] = options.body.length;
   return new Promise((resolve, reject) => {
+    let answered = false;
     const outgoing = request(new URL(options.path, base), { method: options.method, headers, agent: false }, (response) => {
+      answered = true;
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
@@ -42,7 +44,10 @@ function send(base: string, options: { method: string; path: string; key?: strin
         resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text.startsWith('{') ? JSON.parse(text) : text });
       });
     });
-    outgoing.on('error', reject);
+    // Once the answer has come, the rest of a refused body may meet a closing socket: that is not the answer.
+    outgoing.on('error', (error) => {
+      if (!answered) reject(error);
+    });
     if (options.body && !options.length) {
       for (let offset = 0; offset < options.body.length; offset += 64 * 1024) outgoing.write(options.body.subarray(offset, offset + 64 * 1024));
       outgoing.end();

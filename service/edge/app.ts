@@ -9,9 +9,11 @@
 import { Router } from '@koa/router';
 import Koa from 'koa';
 import type { HttpConfig } from '../config.ts';
+import type { BatchesDeps } from '../features/batches/batches.ts';
 import type { Caches } from '../features/cache/caches.ts';
 import type { BreakerRegistry } from '../features/circuit-breakers/circuit-breakers.ts';
 import type { HealthService } from '../features/health/health-service.ts';
+import type { JobsReportOptions } from '../features/jobs/jobs-report.ts';
 import type { Files } from '../features/files/files.ts';
 import type { IdempotentRequests } from '../features/idempotency/idempotent-requests.ts';
 import type { RetrievalDeps } from '../features/retrieval/retrieval-deps.ts';
@@ -27,6 +29,7 @@ import { requestTelemetry } from './middleware/request-telemetry.ts';
 import { routeFallbacks } from './middleware/route-fallbacks.ts';
 import { guardUnmatchedV1 } from './middleware/v1-access.ts';
 import type { RouteModule, RouteTools } from './route-tools.ts';
+import { batchRoutes } from './routes/batches.ts';
 import { cacheHealthRoutes } from './routes/cache-health.ts';
 import { circuitBreakerRoutes } from './routes/circuit-breakers.ts';
 import { fileRoutes } from './routes/files.ts';
@@ -54,6 +57,10 @@ export interface AppOptions {
   retrieval?: RetrievalDeps;
   /** The Files API (/v1/files), behind the same guards as `v1`; unset: not mounted. */
   files?: Files;
+  /** The Batch API (/v1/batches), behind the same guards as `v1`; unset: not mounted. */
+  batches?: BatchesDeps;
+  /** Queue stats at /health/jobs; unset: not mounted. */
+  jobs?: JobsReportOptions;
   breakers: BreakerRegistry;
   /** Unset: admin routes are not mounted. */
   adminToken?: string;
@@ -77,13 +84,14 @@ export function createApp(options: AppOptions): Koa<LeveeState> {
     json: jsonBody({ limitBytes: options.http.bodyLimitBytes }),
     idempotent: (route) => (idempotentRequests ? [idempotency(idempotentRequests, route)] : []),
   };
-  healthRoutes(router, options.health);
+  healthRoutes(router, options.health, options.jobs);
   circuitBreakerRoutes(router, options.breakers, options.adminToken);
   if (options.exposition) metricsRoutes(router, options.exposition);
   if (options.v1) v1Routes(router, tools, options.v1);
   if (options.caches) cacheHealthRoutes(router, options.caches);
   if (options.retrieval) retrievalRoutes(router, tools, options.retrieval, options.v1?.guards);
   if (options.files) fileRoutes(router, options.files, options.v1?.guards);
+  if (options.batches) batchRoutes(router, tools, options.batches, options.v1?.guards);
   options.extraRoutes?.(router, tools);
 
   app.use(errorHandler());

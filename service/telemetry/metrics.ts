@@ -233,6 +233,20 @@ export function createMetrics() {
       labelNames: [LABEL.provider, LABEL.upstreamModel, LABEL.status],
       registers,
     }),
+    jobsQueued: new client.Gauge({ name: METRIC.jobsQueued, help: 'Jobs waiting in a queue (created or due for a retry).', labelNames: [LABEL.queue], registers }),
+    jobsActive: new client.Gauge({ name: METRIC.jobsActive, help: 'Jobs running, on any worker of the fleet.', labelNames: [LABEL.queue], registers }),
+    jobsOldestWaiting: new client.Gauge({
+      name: METRIC.jobsOldestWaiting,
+      help: 'Seconds the oldest waiting job of a queue has waited (0 when none waits): the backlog alert watches it.',
+      labelNames: [LABEL.queue],
+      registers,
+    }),
+    batchLines: new client.Counter({
+      name: METRIC.batchLines,
+      help: 'Batch lines by endpoint and result: completed (2xx), failed (an answer with an error status, counted in the batch), deferred (not now: a breaker open, a rate limit; run again later).',
+      labelNames: [LABEL.endpoint, LABEL.result],
+      registers,
+    }),
     modelDeploymentsAvailable: new client.Gauge({
       name: METRIC.modelDeploymentsAvailable,
       help: 'Deployments able to serve a public model now, its fallbacks included: breaker closed (half-open admits only a probe). 0: its requests fail. model="_any" for the provider serving every model without a MODELS_FILE.',

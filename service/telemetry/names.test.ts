@@ -83,6 +83,10 @@ describe('telemetry names', () => {
       hedges: 'levee_llm_hedges_total',
       misconfiguredDeployments: 'levee_llm_deployment_misconfigured_total',
       modelDeploymentsAvailable: 'levee_llm_model_deployments_available',
+      jobsQueued: 'levee_jobs_queued',
+      jobsActive: 'levee_jobs_active',
+      jobsOldestWaiting: 'levee_jobs_oldest_waiting_seconds',
+      batchLines: 'levee_batch_lines_total',
     });
   });
 
@@ -93,6 +97,8 @@ describe('telemetry names', () => {
       upstreamModel: 'upstream_model',
       fallbackModel: 'fallback_model',
       event: 'event',
+      queue: 'queue',
+      endpoint: 'endpoint',
       operation: 'operation',
       outcome: 'outcome',
       reason: 'reason',

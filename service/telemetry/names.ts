@@ -95,6 +95,11 @@ export const METRIC = {
   hedges: 'levee_llm_hedges_total',
   misconfiguredDeployments: 'levee_llm_deployment_misconfigured_total',
   modelDeploymentsAvailable: 'levee_llm_model_deployments_available',
+  /** Background jobs (the queue on Postgres) and the batch lines they run. */
+  jobsQueued: 'levee_jobs_queued',
+  jobsActive: 'levee_jobs_active',
+  jobsOldestWaiting: 'levee_jobs_oldest_waiting_seconds',
+  batchLines: 'levee_batch_lines_total',
 } as const;
 
 /** Label names, shared by metrics so dashboards can join them. */
@@ -106,6 +111,8 @@ export const LABEL = {
   upstreamModel: 'upstream_model',
   fallbackModel: 'fallback_model',
   event: 'event',
+  queue: 'queue',
+  endpoint: 'endpoint',
   operation: 'operation',
   outcome: 'outcome',
   reason: 'reason',

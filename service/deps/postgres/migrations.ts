@@ -62,6 +62,52 @@ const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (file_id, seq)
       );`,
   },
+  {
+    version: 5,
+    // The Batch API: a batch, and its lines once its input file validated. A line is done once its
+    // answer is stored (the partial index finds what is left); custom_id is unique per batch.
+    name: 'batches',
+    sql: `
+      CREATE TABLE levee_batches (
+        id text PRIMARY KEY,
+        owner text NOT NULL,
+        endpoint text NOT NULL,
+        input_file_id text NOT NULL,
+        completion_window text NOT NULL,
+        metadata jsonb,
+        status text NOT NULL,
+        errors jsonb,
+        output_file_id text,
+        error_file_id text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        in_progress_at timestamptz,
+        expires_at timestamptz NOT NULL,
+        finalizing_at timestamptz,
+        completed_at timestamptz,
+        failed_at timestamptz,
+        expired_at timestamptz,
+        cancelling_at timestamptz,
+        cancelled_at timestamptz,
+        total integer NOT NULL DEFAULT 0,
+        completed integer NOT NULL DEFAULT 0,
+        failed integer NOT NULL DEFAULT 0
+      );
+      CREATE INDEX levee_batches_owner ON levee_batches (owner, created_at DESC, id DESC);
+      CREATE TABLE levee_batch_lines (
+        batch_id text NOT NULL REFERENCES levee_batches (id) ON DELETE CASCADE,
+        line integer NOT NULL,
+        custom_id text NOT NULL,
+        body jsonb NOT NULL,
+        done boolean NOT NULL DEFAULT false,
+        status_code integer,
+        request_id text,
+        response jsonb,
+        error jsonb,
+        PRIMARY KEY (batch_id, line),
+        UNIQUE (batch_id, custom_id)
+      );
+      CREATE INDEX levee_batch_lines_pending ON levee_batch_lines (batch_id, line) WHERE NOT done;`,
+  },
 ];
 
 /** Any constant: the advisory lock's key for Levee's migrations. */

@@ -23,7 +23,7 @@ import type { AdaptiveTimeoutOptions } from '../../resilience/adaptive-timeout-t
 import type { PolicySheet } from '../../resilience/dependency-policies.ts';
 import { classifyPostgresFailure } from './errors.ts';
 
-const POSTGRES_OPERATIONS = ['migrate', 'collections', 'documents', 'upsert', 'search', 'health', 'jobs', 'files', 'file-content'] as const;
+const POSTGRES_OPERATIONS = ['migrate', 'collections', 'documents', 'upsert', 'search', 'health', 'jobs', 'batches', 'files', 'file-content'] as const;
 export type PostgresOperation = (typeof POSTGRES_OPERATIONS)[number];
 
 export function postgresPolicySheet(config: PostgresConfig, poolSize: number): PolicySheet<PostgresOperation> {

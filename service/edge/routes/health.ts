@@ -4,9 +4,16 @@
  */
 import type { Router } from '@koa/router';
 import type { HealthService } from '../../features/health/health-service.ts';
+import { reportJobs, type JobsReportOptions } from '../../features/jobs/jobs-report.ts';
 import type { LeveeState } from '../state.ts';
 
-export function healthRoutes(router: Router<LeveeState>, health: HealthService): void {
+export function healthRoutes(router: Router<LeveeState>, health: HealthService, jobs?: JobsReportOptions): void {
+  if (jobs) {
+    router.get('/health/jobs', async (ctx) => {
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = await reportJobs(jobs, ctx.state.deadline.signal);
+    });
+  }
   router.get('/health/live', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { status: 'ok' };

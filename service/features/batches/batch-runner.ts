@@ -1,0 +1,153 @@
+/**
+ * Runs one batch to its end, as a job of the queue: validates the input file (storing every line,
+ * or failing the batch with OpenAI's `errors.data`), then runs the pending lines a few at a time,
+ * recording each answer as it arrives, and finally writes the output and error files. Safe to run
+ * again after a crash: finished lines are never run twice, only the ones in flight then.
+ *
+ * Lines that meet "not now" (an open breaker, a rate limit, a quota) stay pending and the batch
+ * pauses, backing off, until they pass or the completion window ends (`expired`, with what
+ * finished kept); a line a failing provider answered 5xx after its own retries runs again later,
+ * up to MAX_LINE_RETRIES times. A cancel is seen within a status poll and stops new lines at once.
+ */
+import type { Batch, BatchLineInput, BatchLineResult, BatchStore } from '../../capabilities/batches/batch-store.ts';
+import type { FileStore } from '../../capabilities/files/file-store.ts';
+import type { Files } from '../files/files.ts';
+import { sleep } from '../../resilience/sleep.ts';
+import { readBatchInput } from './batch-input.ts';
+import { writeBatchOutput } from './batch-output.ts';
+import { runLine, type BatchEndpoint, type LineRunner } from './run-line.ts';
+
+export interface BatchRunnerDeps {
+  store: BatchStore;
+  files: FileStore;
+  lines: LineRunner;
+  /** Lines of one batch in flight at once. */
+  concurrency: number;
+  /** Writes the output and error files, as the client's own. */
+  outputFiles: Pick<Files, 'createOutputFile'>;
+  /** Told of every line's result, for metrics. */
+  onLine?: (endpoint: string, result: 'completed' | 'failed' | 'deferred') => void;
+}
+
+/** How often a running batch re-reads its status (a cancel is seen within this). */
+const STATUS_POLL_MS = 500;
+/** Results are written together, at most this long after the first of them arrived. */
+const FLUSH_MS = 250;
+/** Waits after lines met "not now": doubling from the first to the last. */
+const PAUSE_MS = { first: 1_000, max: 15_000 };
+/** Lines read ahead of the ones running. */
+const PREFETCH_LINES = 64;
+/** Runs again of a line whose provider failed it (its own retries spent), before its error is its answer. */
+const MAX_LINE_RETRIES = 5;
+
+export async function runBatch(deps: BatchRunnerDeps, batchId: string, signal: AbortSignal): Promise<void> {
+  let batch = await deps.store.load(batchId, signal);
+  if (!batch) return;
+  if (batch.status === 'validating') batch = await validate(deps, batch, signal);
+  if (batch.status === 'cancelling' && (await deps.store.transition(batch.id, ['cancelling'], 'finalizing'))) return finalize(deps, batch, 'cancelled', signal);
+  // A worker that crashed while writing the output files: write them again.
+  if (batch.status === 'finalizing') return finalize(deps, batch, batch.cancellingAt ? 'cancelled' : Date.now() / 1000 >= batch.expiresAt ? 'expired' : 'completed', signal);
+  if (batch.status !== 'in_progress') return;
+  const ending = await runLines(deps, batch, signal);
+  if (await deps.store.transition(batch.id, ['in_progress', 'cancelling'], 'finalizing')) await finalize(deps, batch, ending, signal);
+}
+
+async function validate(deps: BatchRunnerDeps, batch: Batch, signal: AbortSignal): Promise<Batch> {
+  const file = await deps.files.get(batch.owner, batch.inputFileId, signal);
+  const content = file && (await deps.files.content(batch.owner, file.id, { offset: 0, length: file.bytes }, signal));
+  if (!content) {
+    await deps.store.fail(batch.id, [{ code: 'file_not_found', message: `The input file ${batch.inputFileId} no longer exists (deleted or expired).`, param: 'input_file_id', line: null }], signal);
+  } else {
+    const input = readBatchInput(content.toString('utf8'), batch.endpoint);
+    if ('errors' in input) await deps.store.fail(batch.id, input.errors, signal);
+    else await deps.store.start(batch.id, input.lines, signal);
+  }
+  return (await deps.store.load(batch.id, signal)) ?? batch;
+}
+
+/** Runs pending lines until none is left (completed), the batch is cancelled, or its window ends. */
+async function runLines(deps: BatchRunnerDeps, batch: Batch, signal: AbortSignal): Promise<'completed' | 'cancelled' | 'expired'> {
+  const inFlight = new Map<number, Promise<void>>();
+  /** Lines fetched ahead, so each line ending does not cost a query. */
+  const ready: BatchLineInput[] = [];
+  const retries = new Map<number, number>();
+  const results: Array<BatchLineResult & { failed: boolean }> = [];
+  let stopping: 'cancelled' | 'expired' | undefined;
+  let backoffMs = 0;
+  let pausedUntil = 0;
+  let polledAt = 0;
+  let flushing = Promise.resolve();
+  const flush = () => {
+    const taken = results.splice(0);
+    // A write that fails puts its results back for the next one: none is lost, none runs again.
+    flushing = flushing.then(() =>
+      deps.store.finish(batch.id, taken, signal).catch((error: unknown) => {
+        results.unshift(...taken);
+        throw error;
+      }),
+    );
+    const written = flushing;
+    flushing = flushing.catch(() => undefined);
+    return written;
+  };
+  const flushTimer = setInterval(() => void flush().catch(() => undefined), FLUSH_MS);
+  try {
+    for (;;) {
+      signal.throwIfAborted();
+      if (Date.now() - polledAt >= STATUS_POLL_MS) {
+        polledAt = Date.now();
+        const current = await deps.store.load(batch.id, signal);
+        if (!current || current.status === 'cancelling') stopping = 'cancelled';
+        else if (Date.now() / 1000 >= current.expiresAt) stopping = 'expired';
+      }
+      if (stopping) break;
+      const paused = Date.now() < pausedUntil;
+      if (!paused && ready.length < deps.concurrency) {
+        const skip = [...inFlight.keys(), ...ready.map((input) => input.line), ...results.map((result) => result.line)];
+        ready.push(...(await deps.store.pending(batch.id, PREFETCH_LINES, skip, signal)));
+      }
+      if (ready.length === 0 && inFlight.size === 0 && !paused) {
+        await flush();
+        // Nothing pending and nothing running: every line has its result.
+        if ((await deps.store.pending(batch.id, 1, [], signal)).length === 0) return 'completed';
+      }
+      while (!paused && inFlight.size < deps.concurrency && ready.length > 0) {
+        const input = ready.shift()!;
+        const running = runLine(deps.lines, batch.endpoint as BatchEndpoint, batch.owner, input, signal).then((outcome) => {
+          inFlight.delete(input.line);
+          const tries = (retries.get(input.line) ?? 0) + 1;
+          // A line whose provider kept failing it is answered with its last error, like an interactive call.
+          const final = outcome.kind === 'done' || (outcome.kind === 'retry' && tries > MAX_LINE_RETRIES);
+          deps.onLine?.(batch.endpoint, !final ? 'deferred' : outcome.result.failed ? 'failed' : 'completed');
+          if (final) {
+            results.push(outcome.result);
+            backoffMs = 0;
+          } else if (outcome.kind === 'retry') {
+            retries.set(input.line, tries);
+          } else if (Date.now() >= pausedUntil) {
+            // "Not now" for every line: none starts for a while, longer each pause in a row. The
+            // other lines refused by the same outage meanwhile do not lengthen this pause.
+            backoffMs = Math.min(PAUSE_MS.max, backoffMs === 0 ? PAUSE_MS.first : backoffMs * 2);
+            pausedUntil = Date.now() + backoffMs;
+          }
+        });
+        inFlight.set(input.line, running);
+      }
+      // Wake when a line ends, for the next status poll, or when a pause is over.
+      const waitMs = Math.max(1, Math.min(STATUS_POLL_MS, paused ? pausedUntil - Date.now() : STATUS_POLL_MS));
+      await Promise.race([...inFlight.values(), sleep(waitMs, signal)]);
+    }
+    // Cancelled or expired: lines already running finish and are kept; no new one starts.
+    await Promise.allSettled(inFlight.values());
+    await flush();
+    return stopping;
+  } finally {
+    clearInterval(flushTimer);
+  }
+}
+
+async function finalize(deps: BatchRunnerDeps, batch: Batch, ending: 'completed' | 'cancelled' | 'expired', signal: AbortSignal): Promise<void> {
+  const finished = await deps.store.finished(batch.id, signal);
+  const files = await writeBatchOutput(deps, batch, finished, ending === 'expired', signal);
+  await deps.store.transition(batch.id, ['finalizing'], ending, files, signal);
+}
