@@ -19,8 +19,10 @@ export interface JobsConfig {
   concurrency: number;
   pollIntervalSeconds: number;
   heartbeatSeconds: number;
-  /** How often pg-boss checks heartbeats and expiries (s): the heartbeat's resolution. */
+  /** How often pg-boss's supervisor wakes (s). */
   superviseIntervalSeconds: number;
+  /** How often it fails jobs whose heartbeat stopped (s): with the heartbeat, how soon a crashed worker's job runs again. */
+  monitorIntervalSeconds: number;
 }
 
 export function jobsConfig(env: JobsEnvironment): JobsConfig {
@@ -28,7 +30,8 @@ export function jobsConfig(env: JobsEnvironment): JobsConfig {
     concurrency: env.JOB_CONCURRENCY,
     pollIntervalSeconds: env.JOB_POLL_INTERVAL_MS / 1000,
     heartbeatSeconds: env.JOB_HEARTBEAT_SECONDS,
-    // A quarter of the heartbeat (at least pg-boss's minimum), so a lost job waits ~1.25 heartbeats, not two.
+    // A lost job is found within heartbeat + half a heartbeat, not pg-boss's default minute.
     superviseIntervalSeconds: Math.max(1, Math.floor(env.JOB_HEARTBEAT_SECONDS / 4)),
+    monitorIntervalSeconds: Math.max(1, Math.floor(env.JOB_HEARTBEAT_SECONDS / 2)),
   };
 }

@@ -42,6 +42,7 @@ export class PgBossJobQueue implements JobQueue {
       registerInstance: false,
       persistWarnings: false,
       superviseIntervalSeconds: options.config.superviseIntervalSeconds,
+      monitorIntervalSeconds: options.config.monitorIntervalSeconds,
     });
     this.#boss.on('error', (error: unknown) => options.logger.warn({ err: error }, 'job queue: background maintenance failed'));
   }

@@ -31,8 +31,6 @@ export interface BatchRunnerDeps {
 
 /** How often a running batch re-reads its status (a cancel is seen within this). */
 const STATUS_POLL_MS = 500;
-/** Results are written together, at most this long after the first of them arrived. */
-const FLUSH_MS = 250;
 /** Waits after lines met "not now": doubling from the first to the last. */
 const PAUSE_MS = { first: 1_000, max: 15_000 };
 /** Lines read ahead of the ones running. */
@@ -77,20 +75,25 @@ async function runLines(deps: BatchRunnerDeps, batch: Batch, signal: AbortSignal
   let pausedUntil = 0;
   let polledAt = 0;
   let flushing = Promise.resolve();
+  /**
+   * Stores the answers that arrived, one write at a time: an answer is written as soon as the
+   * previous write is done (answers arriving meanwhile go together), so a crash loses only answers
+   * still on their way. A write that fails puts its answers back for the next one.
+   */
   const flush = () => {
-    const taken = results.splice(0);
-    // A write that fails puts its results back for the next one: none is lost, none runs again.
-    flushing = flushing.then(() =>
-      deps.store.finish(batch.id, taken, signal).catch((error: unknown) => {
+    flushing = flushing.then(async () => {
+      const taken = results.splice(0);
+      try {
+        await deps.store.finish(batch.id, taken, signal);
+      } catch (error) {
         results.unshift(...taken);
         throw error;
-      }),
-    );
+      }
+    });
     const written = flushing;
     flushing = flushing.catch(() => undefined);
     return written;
   };
-  const flushTimer = setInterval(() => void flush().catch(() => undefined), FLUSH_MS);
   try {
     for (;;) {
       signal.throwIfAborted();
@@ -121,6 +124,7 @@ async function runLines(deps: BatchRunnerDeps, batch: Batch, signal: AbortSignal
           deps.onLine?.(batch.endpoint, !final ? 'deferred' : outcome.result.failed ? 'failed' : 'completed');
           if (final) {
             results.push(outcome.result);
+            void flush().catch(() => undefined);
             backoffMs = 0;
           } else if (outcome.kind === 'retry') {
             retries.set(input.line, tries);
@@ -142,7 +146,7 @@ async function runLines(deps: BatchRunnerDeps, batch: Batch, signal: AbortSignal
     await flush();
     return stopping;
   } finally {
-    clearInterval(flushTimer);
+    await flushing;
   }
 }
 
