@@ -33,7 +33,8 @@ const CLIENT_PACKAGES = '(^|/)node_modules/(redis|@redis/.+|pg|pg-.+|@electric-s
 /** Relative when a fixture tree is cruised from its own directory. */
 const NODE_MODULES = '(^|/)node_modules/';
 const UNIT_TESTS = '[.]test[.]ts$';
-const COMPOSITION_ROOT = '^service/(main[.]ts|composition/)';
+// worker.ts is the second entry point: main.ts in its worker role.
+const COMPOSITION_ROOT = '^service/(main[.]ts|worker[.]ts|composition/)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

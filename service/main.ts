@@ -43,12 +43,22 @@ const IDEMPOTENCY_LEASE_MARGIN_MS = 10_000;
 
 export interface MainOptions {
   env?: Record<string, string | undefined>;
+  /**
+   * `worker` (`npm run worker`): runs background jobs only, serving health and metrics but no API;
+   * it needs DATABASE_URL, the Postgres server the API replicas queue their jobs in. Default `api`.
+   */
+  role?: 'api' | 'worker';
   /** Routes only tests mount; they may reach the dependencies (e.g. to make the store slow on purpose). */
   extraRoutes?: (deps: { postgres: PostgresDependency }) => RouteModule;
 }
 
 export async function main(options: MainOptions = {}): Promise<RunningServer> {
   const config = loadConfigOrExit(options.env ?? process.env);
+  const role = options.role ?? 'api';
+  if (role === 'worker' && (!config.databaseUrl || config.jobs.concurrency === 0)) {
+    process.stderr.write('levee: a worker (npm run worker) needs DATABASE_URL, the Postgres server the API replicas queue jobs in (the embedded store belongs to one process), and JOB_CONCURRENCY above 0\n');
+    process.exit(1);
+  }
   const logger = createLogger({ level: config.logLevel, base: { service: 'levee', version: packageJson.version } });
   logEmbeddedStandIns(logger, config);
   const metrics = createMetrics();
@@ -96,30 +106,35 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
   const app = createApp({
     logger,
     health,
-    caches,
-    idempotency: new IdempotentRequests({
-      store: redis ? new RedisIdempotencyStore(redis, idempotencyRecords) : idempotencyRecords,
-      ttlMs: config.idempotency.ttlMs,
-      leaseMs: config.requests.timeoutMs + IDEMPOTENCY_LEASE_MARGIN_MS,
-    }),
     http: config.http,
     requests: config.requests,
     metrics,
-    v1: {
-      chat,
-      embeddings,
-      models: { llm: llm.gateway },
-      guards: v1Access({ apiKeys, rateLimits: createInboundRateLimits(config.rateLimits, { redis, localShare }), metrics }),
-      conversations,
-    },
-    retrieval: { store: new PostgresVectorStore(postgres), llm: llm.gateway, embeddings: embeddingBatching, searchCache: caches.search },
-    files,
-    batches,
     jobs,
     breakers,
-    ...(config.adminToken ? { adminToken: config.adminToken.reveal() } : {}),
     ...(config.metricsPort === undefined ? { exposition } : {}),
-    ...(options.extraRoutes ? { extraRoutes: options.extraRoutes({ postgres }) } : {}),
+    // A worker serves its health and metrics only.
+    ...(role === 'api'
+      ? {
+          caches,
+          idempotency: new IdempotentRequests({
+            store: redis ? new RedisIdempotencyStore(redis, idempotencyRecords) : idempotencyRecords,
+            ttlMs: config.idempotency.ttlMs,
+            leaseMs: config.requests.timeoutMs + IDEMPOTENCY_LEASE_MARGIN_MS,
+          }),
+          v1: {
+            chat,
+            embeddings,
+            models: { llm: llm.gateway },
+            guards: v1Access({ apiKeys, rateLimits: createInboundRateLimits(config.rateLimits, { redis, localShare }), metrics }),
+            conversations,
+          },
+          retrieval: { store: new PostgresVectorStore(postgres), llm: llm.gateway, embeddings: embeddingBatching, searchCache: caches.search },
+          files,
+          batches,
+          ...(config.adminToken ? { adminToken: config.adminToken.reveal() } : {}),
+          ...(options.extraRoutes ? { extraRoutes: options.extraRoutes({ postgres }) } : {}),
+        }
+      : {}),
   });
 
   const server = await listenOrExit(app.callback(), config.http, logger);
@@ -132,7 +147,7 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
   closeables.push({ name: 'telemetry', close: shutdownTracing });
   installShutdown({ logger, health, server, drainDelayMs: config.shutdown.drainDelayMs, graceMs: config.shutdown.graceMs, closeables });
   health.markServing();
-  logger.info({ host: server.host, port: server.port, environment: config.environment }, 'listening');
+  logger.info({ host: server.host, port: server.port, environment: config.environment, role }, 'listening');
   return server;
 }
 
