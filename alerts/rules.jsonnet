@@ -8,6 +8,7 @@ function(overrides={})
     (import 'lib/slo.libsonnet')(config)
     + (import 'lib/resilience.libsonnet')(config)
     + (import 'lib/routing.libsonnet')(config)
+    + (import 'lib/jobs.libsonnet')(config)
     + (import 'lib/platform.libsonnet')(config);
 
   // Every alert links to its runbook section; added here so no rule can forget it.

@@ -85,6 +85,29 @@
     'for': '2m',
   },
 
+  // Background jobs (the pg-boss queue running Batch API batches; queue="levee-batches").
+  jobs: {
+    // LeveeJobBacklogOld: the oldest job waiting in a queue (created, or due for a retry) has
+    // waited longer than this (seconds). Every worker busy with long batches, JOB_CONCURRENCY=0
+    // everywhere, or the workers stuck. Batches promise completion within 24 h, so a wait of
+    // minutes only warns. Also the red line of the dashboard's "Oldest waiting job" panel.
+    oldestWaitingSeconds: 15 * 60,
+    // The gauge grows by itself while a job waits, so `for` only spares a moment's overshoot
+    // (the oldest is picked up, the next oldest is younger): the ticket opens once the oldest
+    // has waited oldestWaitingSeconds + this.
+    backlogFor: '5m',
+    // LeveeBatchLineErrorRateHigh: share of answered batch lines (completed + failed; deferred
+    // lines are "not now" and run again) that failed, per endpoint, over `lineErrorWindow`.
+    // Failed is final: a 4xx for the line's body, or a 5xx left after its retries. Also the red
+    // line of the dashboard's "Batch lines failed" panel.
+    lineErrorRatio: 0.05,
+    lineErrorWindow: '15m',
+    // Volume guard: at least this many lines answered in the window, so one small batch's few
+    // bad lines (1 failed of 3) do not open a ticket.
+    lineErrorMinLines: 20,
+    lineErrorFor: '10m',
+  },
+
   // Dashboards.
   dashboards: {
     // Grafana uid prefix: stable uids keep links and bookmarks working across re-renders.

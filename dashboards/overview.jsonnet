@@ -1,10 +1,17 @@
 // Levee overview: is the API serving (RED), is it within its SLO, and is anything saturated.
 // The place to start; the other Levee dashboards are one click away under "Levee".
+//
+// Background jobs (the Batch API's queue) are here rather than on the dependencies dashboard:
+// they are a client API of their own, served asynchronously, and these panels are its RED and
+// saturation (how long jobs wait, how many run, how lines end). The dependencies dashboard is
+// per dependency and LLM provider (its variables); job series carry neither, and what a batch
+// line meets in a dependency already shows there with the interactive calls.
 local config = import 'config.libsonnet';
 local g = import 'lib/grafana.libsonnet';
 local q = import 'lib/queries.libsonnet';
 
 local http = 'http_server_request_duration_seconds';
+local batchLines = 'levee_batch_lines_total';
 local percentiles = [[0.5, 'p50'], [0.95, 'p95'], [0.99, 'p99']];
 
 local queries = {
@@ -24,6 +31,16 @@ local queries = {
   cpu: q.sumRate('process_cpu_seconds_total', ['instance']),
   rss: q.aggregate('sum', 'process_resident_memory_bytes', ['instance']),
   eventLoopLag: q.aggregate('max', 'nodejs_eventloop_lag_p99_seconds', ['instance']),
+
+  // The queue lives in Postgres and is shared by the fleet: every replica that has used it
+  // exports the same counts (refreshed every 5 s), so max over replicas, never sum. A replica
+  // exports none before its queue's first use.
+  jobs(gauge): q.aggregate('max', 'levee_jobs_%s' % gauge, ['queue']),
+  batchLines: q.sumRate(batchLines, ['endpoint', 'result']),
+  // Failed share of the lines answered (deferred lines run again: neither). As for errors above,
+  // with lines answered and none failed there is no failed series: 0 × answered, not no data.
+  local answered = q.sumRate(batchLines, ['endpoint'], ['result=~"completed|failed"']),
+  batchLinesFailed: '(%s or 0 * %s) / %s' % [q.sumRate(batchLines, ['endpoint'], ['result="failed"']), answered, answered],
 };
 
 g.dashboard(
@@ -122,6 +139,38 @@ g.dashboard(
       'bytes',
       [g.target(queries.rss, '{{instance}}')],
       min=0,
+    ),
+
+    g.row('Background jobs'),
+    g.timeseries(
+      'Jobs queued and active',
+      'Per queue (levee-batches: one job per Batch API batch), jobs waiting for a worker (new, or due for a retry) and jobs running, fleet-wide (the queue is shared: the highest any replica reports). No data until a replica first uses the queue. Good: queued near 0; queued climbing while active stays at the workers\' total (JOB_CONCURRENCY summed over replicas) means every worker is busy.',
+      'short',
+      [g.target(queries.jobs(gauge), gauge + ' {{queue}}') for gauge in ['queued', 'active']],
+      min=0,
+    ),
+    g.timeseries(
+      'Oldest waiting job',
+      'Per queue, how long the oldest waiting job has waited since it was created (0 when none waits). Good: seconds; above %s (the red line) for %s opens LeveeJobBacklogOld: no worker takes it.' % ['%dm' % (config.jobs.oldestWaitingSeconds / 60), config.jobs.backlogFor],
+      's',
+      [g.target(queries.jobs('oldest_waiting_seconds'), '{{queue}}')],
+      min=0,
+      thresholds=[[config.jobs.oldestWaitingSeconds, 'red']],
+    ),
+    g.timeseries(
+      'Batch lines by result',
+      'Batch lines per second by endpoint and result: completed (2xx), failed (an error answer, final, in the batch\'s error file), deferred (not now: a breaker open, a rate limit, a provider failing; the line runs again later). Good: completed dominates; deferred means batches are waiting out an outage.',
+      'ops',
+      [g.target(queries.batchLines, '{{endpoint}} {{result}}')],
+      stack=true,
+    ),
+    g.timeseries(
+      'Batch lines failed',
+      'Per endpoint, the share of answered batch lines (completed + failed) that failed: a 4xx for the line\'s body, or a 5xx left after its retries. Good: near 0; above %g %% (the red line) over %s, with at least %d lines answered, for %s opens LeveeBatchLineErrorRateHigh.' % [config.jobs.lineErrorRatio * 100, config.jobs.lineErrorWindow, config.jobs.lineErrorMinLines, config.jobs.lineErrorFor],
+      'percentunit',
+      [g.target(queries.batchLinesFailed, '{{endpoint}}')],
+      min=0,
+      thresholds=[[config.jobs.lineErrorRatio, 'red']],
     ),
   ],
 )

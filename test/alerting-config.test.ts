@@ -135,6 +135,20 @@ describe('Alertmanager and Prometheus configs', () => {
     }
   });
 
+  it('ticket the background-job alerts with their own labels, no dependency (amtool config routes test)', async () => {
+    const cases: Array<Record<string, string>> = [
+      { alertname: 'LeveeJobBacklogOld', severity: 'warning', job: 'levee', queue: 'levee-batches' },
+      { alertname: 'LeveeBatchLineErrorRateHigh', severity: 'warning', job: 'levee', endpoint: '/v1/chat/completions' },
+    ];
+    for (const labels of cases) {
+      const rule = alertRules.find((candidate) => candidate.alert === labels.alertname);
+      assert.equal(rule?.labels?.severity, 'warning', `${labels.alertname} is a warning`);
+      const args = Object.entries(labels).map(([name, value]) => `${name}=${value}`);
+      const output = await tool('amtool', ['config', 'routes', 'test', `--config.file=${alertmanagerFile}`, '--verify.receivers=ticket', ...args]);
+      assert.equal(output.split('\n')[0], 'ticket', `${args.join(' ')} → ${output}`);
+    }
+  });
+
   it('the routing test would catch a misroute', async () => {
     const misrouted = await run('amtool', ['config', 'routes', 'test', `--config.file=${alertmanagerFile}`, '--verify.receivers=pager', 'alertname=LeveeBulkheadSaturated', 'severity=warning'])
       .then(() => undefined, (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`);
