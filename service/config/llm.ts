@@ -11,6 +11,8 @@ export const llmEnvironment = {
   LLM_BULKHEAD_MAX_QUEUED: integer({ min: 0 }).default(512),
   /** The longest a queued call waits (its deadline permitting). */
   LLM_BULKHEAD_QUEUE_TIMEOUT_MS: integer({ min: 1 }).default(5_000),
+  /** Share of a provider's bulkhead background work (batch lines) may hold; it never queues ahead of interactive calls. */
+  LLM_BACKGROUND_SHARE: decimal({ min: 0.05, max: 1 }).default(0.5),
   /** Calls in all, the first included (1: never retry). */
   LLM_RETRY_MAX_ATTEMPTS: integer({ min: 1, max: 10 }).default(3),
   /** First backoff; doubles per retry, with jitter so replicas do not retry in step. */
@@ -62,7 +64,7 @@ export const llmEnvironment = {
 type LlmEnvironment = ParsedEnvironment<typeof llmEnvironment>;
 
 export interface LlmPolicyConfig {
-  bulkhead: { maxConcurrent: number; maxQueued: number; queueTimeoutMs: number };
+  bulkhead: { maxConcurrent: number; maxQueued: number; queueTimeoutMs: number; backgroundShare: number };
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; budgetRatio: number; budgetMinPerSecond: number };
   breaker: { enabled: boolean; minimumFailures: number; consecutiveFailures: number; failureRate: number; windowMs: number; halfOpenAfterMs: number; successesToClose: number };
   timeout: { multiplier: number; floorMs: number; ceilingMs: number; defaultMs: number; windowMs: number; minSamples: number };
@@ -77,6 +79,7 @@ export function llmPolicyConfig(env: LlmEnvironment): LlmPolicyConfig {
       maxConcurrent: env.LLM_BULKHEAD_MAX_CONCURRENT,
       maxQueued: env.LLM_BULKHEAD_MAX_QUEUED,
       queueTimeoutMs: env.LLM_BULKHEAD_QUEUE_TIMEOUT_MS,
+      backgroundShare: env.LLM_BACKGROUND_SHARE,
     },
     retry: {
       maxAttempts: env.LLM_RETRY_MAX_ATTEMPTS,

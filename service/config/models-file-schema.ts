@@ -67,7 +67,7 @@ function policiesSchema(base: { policies: LlmPolicyConfig; quota: QuotaConfig })
       policies: {
         ...policies,
         timeout: { ...policies.timeout, floorMs: value.timeout.floor_ms, ceilingMs: value.timeout.ceiling_ms },
-        bulkhead: { maxConcurrent: value.bulkhead.max_concurrent, maxQueued: value.bulkhead.max_queued, queueTimeoutMs: value.bulkhead.queue_timeout_ms },
+        bulkhead: { ...policies.bulkhead, maxConcurrent: value.bulkhead.max_concurrent, maxQueued: value.bulkhead.max_queued, queueTimeoutMs: value.bulkhead.queue_timeout_ms },
         breaker: {
           enabled: policies.breaker.enabled,
           minimumFailures: value.breaker.min_failures,

@@ -82,7 +82,7 @@ describe('loadModelsFile', () => {
     const [openai, backup] = models.providers;
     assert.ok(openai && backup);
     assert.deepEqual(openai.policies.timeout, { ...base.policies.timeout, floorMs: 1_000, ceilingMs: 90_000 });
-    assert.deepEqual(openai.policies.bulkhead, { maxConcurrent: 128, maxQueued: 256, queueTimeoutMs: 2_000 });
+    assert.deepEqual(openai.policies.bulkhead, { maxConcurrent: 128, maxQueued: 256, queueTimeoutMs: 2_000, backgroundShare: base.policies.bulkhead.backgroundShare });
     assert.deepEqual(openai.policies.breaker, { ...base.policies.breaker, halfOpenAfterMs: 30_000 });
     assert.deepEqual(openai.policies.retry, base.policies.retry);
     assert.deepEqual(openai.quota, { requestsPerMinute: 5_000, tokensPerMinute: 2_000_000, concurrent: 0 });

@@ -3,11 +3,17 @@
  * min(remaining deadline, queue timeout). Cockatiel's bulkhead queues without a time limit and
  * notices an abort only when a slot frees; this one gives up on time. A stream holds its slot for
  * its whole life through `acquire()`.
+ *
+ * Background calls (priority.ts) come second: they never queue, take at most `backgroundShare` of
+ * the slots, and are refused at once (`background_yield`, which background work defers on) while
+ * any interactive call waits. Interactive calls thus never wait behind background ones, and under
+ * saturation background work is put off before any interactive call is refused.
  */
 import { EventEmitter, type IDefaultPolicyContext, type IPolicy } from 'cockatiel';
 import { remainingMsOf } from './deadline.ts';
 import { SaturatedError } from './errors.ts';
 import { PolicyBase } from './policy-base.ts';
+import { isBackground } from './priority.ts';
 
 export interface BulkheadOptions {
   dependency: string;
@@ -19,6 +25,8 @@ export interface BulkheadOptions {
   queueTimeoutMs: number;
   /** Retry-After suggested to rejected callers. */
   retryAfterMs: number;
+  /** Share of the slots background calls may hold at once, 0..1 (default 1: no limit). */
+  backgroundShare?: number;
 }
 
 interface Waiter {
@@ -38,6 +46,7 @@ export class Bulkhead extends PolicyBase implements IPolicy {
   /** Fires for every call refused (queue full or waited too long). */
   readonly onReject = this.#rejections.addListener;
   #active = 0;
+  #backgroundActive = 0;
 
   constructor(options: BulkheadOptions) {
     super();
@@ -54,9 +63,14 @@ export class Bulkhead extends PolicyBase implements IPolicy {
     return this.#options.maxConcurrent;
   }
 
+  /** Background calls holding a slot. */
+  get backgroundActive(): number {
+    return this.#backgroundActive;
+  }
+
   async execute<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal = new AbortController().signal): Promise<T> {
     // A free slot is taken without a round through the microtask queue (the common case).
-    const lease = !signal.aborted && this.#active < this.#options.maxConcurrent ? this.#take() : await this.acquire(signal);
+    const lease = !signal.aborted && this.#active < this.#options.maxConcurrent && !isBackground() ? this.#take() : await this.acquire(signal);
     try {
       return await this.observe(() => fn({ signal }));
     } finally {
@@ -67,6 +81,7 @@ export class Bulkhead extends PolicyBase implements IPolicy {
   /** Waits for a slot (bounded) and returns it; the caller releases it when its work truly ends. */
   acquire(signal: AbortSignal): Promise<BulkheadLease> {
     if (signal.aborted) return Promise.reject(signal.reason);
+    if (isBackground()) return this.#acquireBackground();
     if (this.#active < this.#options.maxConcurrent) return Promise.resolve(this.#take());
     if (this.#queue.length >= this.#options.maxQueued) return Promise.reject(this.#reject('queue_full'));
     return new Promise<BulkheadLease>((resolve, reject) => {
@@ -95,18 +110,30 @@ export class Bulkhead extends PolicyBase implements IPolicy {
     });
   }
 
-  #take(): BulkheadLease {
-    this.#active += 1;
-    return this.#lease();
+  /** A slot for background work now, or a refusal: it never queues in front of interactive callers. */
+  #acquireBackground(): Promise<BulkheadLease> {
+    const share = this.#options.backgroundShare ?? 1;
+    const cap = Math.max(1, Math.floor(this.#options.maxConcurrent * share));
+    if (this.#queue.length > 0 || this.#active >= this.#options.maxConcurrent || this.#backgroundActive >= cap) {
+      return Promise.reject(this.#reject('background_yield'));
+    }
+    this.#backgroundActive += 1;
+    return Promise.resolve(this.#take(true));
   }
 
-  #lease(): BulkheadLease {
+  #take(background = false): BulkheadLease {
+    this.#active += 1;
+    return this.#lease(background);
+  }
+
+  #lease(background = false): BulkheadLease {
     let released = false;
     return {
       release: () => {
         if (released) return;
         released = true;
         this.#active -= 1;
+        if (background) this.#backgroundActive -= 1;
         this.#queue[0]?.grant();
       },
     };

@@ -22,7 +22,8 @@ export class OpenCircuitError extends BrokenCircuitError {
 /** The bulkhead is full and its queue too, or a queued call waited as long as it may. */
 export class SaturatedError extends BulkheadRejectedError {
   readonly dependency: string;
-  readonly reason: 'queue_full' | 'queue_timeout';
+  /** `background_yield`: a background call refused to leave room for interactive ones (priority.ts). */
+  readonly reason: 'queue_full' | 'queue_timeout' | 'background_yield';
   readonly retryAfterMs: number;
   constructor(dependency: string, capacity: number, queueCapacity: number, reason: SaturatedError['reason'], retryAfterMs: number) {
     super(capacity, queueCapacity);

@@ -112,7 +112,7 @@ function initialiseSeries<Operation extends string>(policies: DependencyPolicies
   }
   for (const [from, to] of TRANSITIONS) metrics.breakerTransitions.inc({ ...ids, from, to }, 0);
   for (const state of ['open', 'half_open', 'isolated']) metrics.breakerRejected.inc({ ...ids, state }, 0);
-  for (const reason of ['queue_full', 'queue_timeout']) metrics.bulkheadRejected.inc({ ...ids, reason }, 0);
+  for (const reason of ['queue_full', 'queue_timeout', 'background_yield']) metrics.bulkheadRejected.inc({ ...ids, reason }, 0);
   metrics.retryBudgetExhausted.inc(ids, 0);
   metrics.rateLimitRejected.inc(ids, 0);
   if (policies.quota) {

@@ -2,10 +2,12 @@
  * Traffic that makes the routing panels draw: a second Levee on a MODELS_FILE with three simulated
  * providers, where a chat model's only deployment fails so its fallback answers, an embeddings
  * model is hedged (one provider answers some calls late), and one deployment names a model its
- * provider does not have (404: misconfigured, the call moves on). Runs for a few seconds so rate windows see it.
+ * provider does not have (404: misconfigured, the call moves on); and a small batch runs through the
+ * job queue. Runs for a few seconds so rate windows see it.
  */
 import type { SimulatorHandle } from '../../simulator/server.ts';
 import { call, chat, startProvidersStack, type ChatAnswer, type ProvidersStack } from './providers.ts';
+import { waitFor } from './wait-for.ts';
 
 const MODELS = (urls: Record<string, string>) => `
 providers:
@@ -25,6 +27,26 @@ models:
     deployments: [{ provider: alpha, model: text-embedding-3-small }, { provider: beta, model: text-embedding-3-small }]
 `;
 
+/** A small batch: 20 good lines and one invalid (a 400 in the error file), for the Background jobs row. */
+async function runBatch(url: string, tag: string): Promise<string> {
+  const lines = Array.from({ length: 20 }, (_, index) =>
+    JSON.stringify({ custom_id: `${tag}-${index}`, method: 'POST', url: '/v1/chat/completions', body: { model: 'chat-b', messages: [{ role: 'user', content: `batch ${index}` }] } }),
+  );
+  lines.push(JSON.stringify({ custom_id: `${tag}-invalid`, method: 'POST', url: '/v1/chat/completions', body: { model: 'chat-b' } }));
+  const form = new FormData();
+  form.append('file', new Blob([lines.join('\n')]), `${tag}.jsonl`);
+  form.append('purpose', 'batch');
+  const file = (await (await fetch(`${url}/v1/files`, { method: 'POST', body: form })).json()) as { id: string };
+  const created = await fetch(`${url}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' }) });
+  const batch = (await created.json()) as { id: string };
+  return (
+    await waitFor(async () => {
+      const current = (await (await fetch(`${url}/v1/batches/${batch.id}`)).json()) as { status: string };
+      return ['completed', 'failed'].includes(current.status) ? current.status : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 200, what: () => `batch ${tag} to finish` })
+  );
+}
+
 /** Starts the routing stack; `run` drives it for about `durationMs`. */
 export async function startRoutingTraffic(env: Record<string, string> = {}) {
   const stack: ProvidersStack = await startProvidersStack({
@@ -33,6 +55,8 @@ export async function startRoutingTraffic(env: Record<string, string> = {}) {
     env,
   });
   const { alpha, beta, gamma } = stack.simulators as { alpha: SimulatorHandle; beta: SimulatorHandle; gamma: SimulatorHandle };
+  // Warms the job queue (and the embedded store it runs on), so the batch in `run` finishes within it.
+  await runBatch(stack.levee.url, 'warm-up');
   const fixed = (ms: number) => ({ type: 'latency', distribution: { kind: 'fixed', ms } }) as const;
   let sequence = 0;
   const embed = () => call(stack.levee.url, '/v1/embeddings', { model: 'embed', input: `routing traffic ${sequence++}` });
@@ -50,10 +74,12 @@ export async function startRoutingTraffic(env: Record<string, string> = {}) {
       const statuses: Record<string, number> = {};
       const count = (answer: ChatAnswer) => void (statuses[answer.status] = (statuses[answer.status] ?? 0) + 1);
       const until = Date.now() + durationMs;
+      const batch = runBatch(stack.levee.url, 'traffic');
       while (Date.now() < until) {
         const answers = await Promise.all([embed(), embed(), chat(stack.levee.url, 'chat-a'), chat(stack.levee.url, 'chat-misrouted')]);
         answers.forEach(count);
       }
+      statuses[`batch ${await batch}`] = 1;
       for (const simulator of [alpha, beta, gamma]) simulator.clearFaults();
       return statuses;
     },

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { BatchLineInput, BatchLineResult } from '../../capabilities/batches/batch-store.ts';
 import { errorBody, InvalidRequestError, toLeveeError, type LeveeError } from '../../errors.ts';
 import { Deadline } from '../../resilience/deadline.ts';
+import { asBackground } from '../../resilience/priority.ts';
 import { createChatCompletion, type ChatDeps } from '../chat/create-chat-completion.ts';
 import { createCachedEmbeddings, type EmbeddingsDeps } from '../embeddings/cached-embeddings.ts';
 
@@ -38,7 +39,8 @@ export async function runLine(runner: LineRunner, endpoint: BatchEndpoint, owner
   const stop = () => deadline.clientClosed();
   signal.addEventListener('abort', stop, { once: true });
   try {
-    const body = await call(runner, endpoint, owner, input.body, requestId, deadline.signal);
+    // Background: every provider call of the line yields to interactive ones (the bulkhead's priority).
+    const body = await asBackground(() => call(runner, endpoint, owner, input.body, requestId, deadline.signal));
     return { kind: 'done', result: { line: input.line, statusCode: 200, requestId, body, error: null, failed: false } };
   } catch (error) {
     if (signal.aborted) throw error;
