@@ -100,7 +100,8 @@ const listQuerySchema = z.strictObject({
 export async function listBatches(deps: BatchesDeps, owner: string, query: unknown, signal: AbortSignal) {
   const { limit, after } = parseRequest(listQuerySchema, query);
   const page = await deps.store.list(owner, { limit, after }, signal);
-  if (!page) throw new LeveeError('not_found', `No such Batch object: ${after}`, { param: 'after' });
+  // As the Files API answers a cursor that names nothing of the caller's.
+  if (!page) throw new InvalidRequestError(`No batch ${JSON.stringify(String(after).slice(0, 128))} to list after.`, 'after');
   const data = page.batches.map(batchObject);
   return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: page.hasMore };
 }
