@@ -61,16 +61,20 @@ describe('npm run worker', { timeout: 120_000 }, () => {
         const drained = jobs.queues.length > 0 && jobs.queues.every((queue) => queue.queued === 0 && queue.active === 0);
         return jobs.status === 'ok' && drained && simulator.stats().by_route.chat >= 20 ? true : undefined;
       }, { timeoutMs: 30_000, intervalMs: 250, what: () => 'the worker to drain the queue' });
-      assert.equal(simulator.stats().by_route.chat, 20, 'every line ran, once');
+      // At least one call a line: an attempt cut by its (short, test) timeout is retried like any call.
+      assert.ok(simulator.stats().by_route.chat >= 20, 'every line reached the provider');
     } finally {
       await worker.stop();
     }
 
     const reopened = await spawnLevee({ command: { file: process.execPath, args: LEVEE_ENTRY }, env: { ...env, JOB_CONCURRENCY: '0' } });
     try {
-      const done = await new OpenAI({ apiKey: 'unused', baseURL: `${reopened.url}/v1`, maxRetries: 0 }).batches.retrieve(batch.id);
+      const reader = new OpenAI({ apiKey: 'unused', baseURL: `${reopened.url}/v1`, maxRetries: 0 });
+      const done = await reader.batches.retrieve(batch.id);
       assert.equal(done.status, 'completed');
       assert.deepEqual(done.request_counts, { total: 20, completed: 20, failed: 0 });
+      const output = (await (await reader.files.content(done.output_file_id!)).text()).split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { custom_id: string }).custom_id);
+      assert.equal(new Set(output).size, 20, 'each line once in the output');
     } finally {
       await reopened.stop();
     }
