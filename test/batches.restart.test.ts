@@ -26,9 +26,9 @@ describe('Batch API: a worker killed mid-batch', { timeout: 120_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'levee-batch-restart-'));
   let simulator: SimulatorHandle;
   let levee: LeveeProcess | undefined;
+  // Timeouts far above the 60 ms answers: a call reaches the provider twice only because of the kill.
   const start = () =>
     spawnLevee({ command: { file: process.execPath, args: LEVEE_ENTRY }, env: { ...FAST_POLICIES, LLM_TIMEOUT_FLOOR_MS: '5000', LLM_BASE_URL: simulator.url, DATA_DIR: dataDir, JOB_POLL_INTERVAL_MS: '500' }, startTimeoutMs: 30_000 });
-  // Timeouts far above the 60 ms answers: a call reaches the provider twice only because of the kill.
   const client = (url: string) => new OpenAI({ apiKey: 'unused', baseURL: `${url}/v1`, maxRetries: 2 });
 
   before(async () => {
