@@ -57,6 +57,15 @@ export interface GiveUpEvent {
   classification: FailureClassification;
 }
 
+/**
+ * The wait before a retry: the backoff; after a rate-limited answer max(Retry-After, 2 × backoff);
+ * never before the rate-limit gate opens.
+ */
+export function retryDelayMs(classification: FailureClassification, backoffMs: number, gate: Pick<RateLimitGate, 'remainingMs'>): number {
+  const delayMs = classification.retry === 'rate_limited' ? Math.max(classification.retryAfterMs ?? 0, 2 * backoffMs) : backoffMs;
+  return Math.max(delayMs, gate.remainingMs());
+}
+
 /** Exponential backoff (doubling from initialDelayMs up to maxDelayMs) with ±jitter on every delay. */
 export function jitteredBackoff(options: Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs' | 'jitter'>, random: () => number): ExponentialBackoff<number> {
   const jittered: GeneratorFn<number> = (retries = 0, backoff) => {
@@ -102,9 +111,7 @@ export class ClassifiedRetry extends PolicyBase implements IPolicy<RetryContext>
         if (attempt + 1 >= this.#options.maxAttempts) throw giveUp('attempts_exhausted');
 
         backoff = backoff ? backoff.next(undefined) : this.#backoff.next();
-        let delayMs = backoff.duration;
-        if (classification.retry === 'rate_limited') delayMs = Math.max(classification.retryAfterMs ?? 0, 2 * delayMs);
-        delayMs = Math.max(delayMs, gate.remainingMs());
+        const delayMs = retryDelayMs(classification, backoff.duration, gate);
         if (delayMs >= remainingMsOf(signal)) throw giveUp('deadline');
         if (!budget.tryAcquireRetry()) throw giveUp('budget_exhausted');
 

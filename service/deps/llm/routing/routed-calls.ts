@@ -20,7 +20,7 @@ import { remainingMsOf } from '../../../resilience/deadline.ts';
 import { RateLimitedError } from '../../../resilience/errors.ts';
 import type { CallContext } from '../../../resilience/dependency-policies.ts';
 import type { Attempt } from '../../../resilience/instrumented-calls.ts';
-import { jitteredBackoff, type GiveUpReason, type RetryOptions } from '../../../resilience/retry.ts';
+import { jitteredBackoff, retryDelayMs, type GiveUpReason, type RetryOptions } from '../../../resilience/retry.ts';
 import type { RetryBudget } from '../../../resilience/retry-budget.ts';
 import { sleep } from '../../../resilience/sleep.ts';
 import type { Logger } from '../../../telemetry/logger.ts';
@@ -123,24 +123,21 @@ export class RoutedCalls {
         } else throw lastError;
       }
       if (!pick) throw lastError;
-      if (progress.attempts > 0 && lastError !== undefined) {
-        const classification = classifyFailure(lastError, signal, classifyLlmFailure);
-        if (progress.attempts >= retry.maxAttempts) throw this.#giveUp(spec, 'attempts_exhausted', lastError, classification, progress, signal);
+      const lastClassification = lastError === undefined ? undefined : classifyFailure(lastError, signal, classifyLlmFailure);
+      if (lastClassification && progress.attempts >= retry.maxAttempts) {
+        throw this.#giveUp(spec, 'attempts_exhausted', lastError, lastClassification, progress, signal);
       }
-      if (pendingRetry && lastError !== undefined) {
+      if (pendingRetry && lastClassification) {
         pendingRetry = false;
-        const classification = classifyFailure(lastError, signal, classifyLlmFailure);
         let delayMs = 0;
         if (again) {
           backoff = backoff ? backoff.next(undefined) : jitteredBackoff(retry, this.#random).next();
-          delayMs = backoff.duration;
-          if (classification.retry === 'rate_limited') delayMs = Math.max(classification.retryAfterMs ?? 0, 2 * delayMs);
-          delayMs = Math.max(delayMs, pick.deployment.provider.policies.gate.remainingMs());
+          delayMs = retryDelayMs(lastClassification, backoff.duration, pick.deployment.provider.policies.gate);
         }
-        if (delayMs >= remainingMsOf(signal)) throw this.#giveUp(spec, 'deadline', lastError, classification, progress, signal);
-        if (!budget.tryAcquireRetry()) throw this.#giveUp(spec, 'budget_exhausted', lastError, classification, progress, signal);
-        this.#options.metrics.retries.inc({ dependency: 'llm', provider: progress.last!.deployment.provider.id, operation: spec.operation, reason: classification.errorType });
-        trace.getActiveSpan()?.addEvent(SPAN_EVENT.retry, { [EVENT.attempt]: progress.attempts, [EVENT.delayMs]: Math.round(delayMs), [EVENT.reason]: classification.errorType });
+        if (delayMs >= remainingMsOf(signal)) throw this.#giveUp(spec, 'deadline', lastError, lastClassification, progress, signal);
+        if (!budget.tryAcquireRetry()) throw this.#giveUp(spec, 'budget_exhausted', lastError, lastClassification, progress, signal);
+        this.#options.metrics.retries.inc({ dependency: 'llm', provider: progress.last!.deployment.provider.id, operation: spec.operation, reason: lastClassification.errorType });
+        trace.getActiveSpan()?.addEvent(SPAN_EVENT.retry, { [EVENT.attempt]: progress.attempts, [EVENT.delayMs]: Math.round(delayMs), [EVENT.reason]: lastClassification.errorType });
         if (delayMs > 0) await sleep(delayMs, signal);
       }
 
