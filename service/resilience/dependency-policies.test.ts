@@ -1,23 +1,16 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import type { FailureClassification } from './classification.ts';
-import { DependencyPolicies, type PolicySheet } from './dependency-policies.ts';
+import { DependencyPolicies } from './dependency-policies.ts';
+import { testPolicySheet } from './testing/policy-sheet.ts';
 
 class RateLimited extends Error {}
 
-const timeout = { multiplier: 3, floorMs: 1_000, ceilingMs: 10_000, defaultMs: 5_000, windowMs: 30_000, minSamples: 20, escalateAfterTimeouts: 3, escalationFactor: 2 };
-const sheet: PolicySheet<'call'> = {
-  dependency: 'dep',
+const sheet = testPolicySheet({
   provider: 'one',
-  bulkhead: { maxConcurrent: 10, maxQueued: 10, queueTimeoutMs: 5_000, retryAfterMs: 1_000 },
-  rateLimit: { defaultRetryAfterMs: 1_000, maxRetryAfterMs: 10_000 },
-  retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 10, jitter: 0 },
-  retryBudget: { ratio: 1, minRetriesPerSecond: 10, windowMs: 10_000 },
-  breaker: { enabled: true, minimumFailures: 100, failureRateThreshold: 1, windowMs: 10_000, halfOpenAfterMs: 1_000, successesToClose: 1 },
-  timeouts: { call: timeout },
   classify: (error): FailureClassification =>
     error instanceof RateLimited ? { retry: 'rate_limited', breaker: 'ignore', status: 429, retryAfterMs: 2_000, errorType: 'http_429' } : { retry: 'permanent', breaker: 'ignore', errorType: 'error' },
-};
+});
 
 describe('DependencyPolicies', () => {
   beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 }));

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { Deadline } from './deadline.ts';
-import { DependencyPolicies, type PolicySheet } from './dependency-policies.ts';
+import { DependencyPolicies } from './dependency-policies.ts';
 import { QuotaExhaustedError } from './errors.ts';
 import { LocalQuotaStore } from './local-quota-store.ts';
 import { OutgoingQuota, type QuotaLimits, type QuotaWait } from './outgoing-quota.ts';
 import { settle } from './testing/retry-harness.ts';
 import { flush } from './testing/flush.ts';
+import { testPolicySheet } from './testing/policy-sheet.ts';
 
 const NOW = 1_000_000;
 const limits = (overrides: Partial<QuotaLimits>): QuotaLimits => ({ requestsPerMinute: 0, concurrent: 0, tokensPerMinute: 0, ...overrides });
@@ -137,18 +138,7 @@ describe('DependencyPolicies with a quota', () => {
   beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: NOW }));
   afterEach(() => mock.timers.reset());
 
-  const timeout = { multiplier: 3, floorMs: 1_000, ceilingMs: 10_000, defaultMs: 5_000, windowMs: 30_000, minSamples: 20, escalateAfterTimeouts: 3, escalationFactor: 2 };
-  const sheet = (quota?: QuotaLimits): PolicySheet<'call'> => ({
-    dependency: 'dep',
-    bulkhead: { maxConcurrent: 10, maxQueued: 10, queueTimeoutMs: 5_000, retryAfterMs: 1_000 },
-    rateLimit: { defaultRetryAfterMs: 1_000, maxRetryAfterMs: 10_000 },
-    retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 10, jitter: 0 },
-    retryBudget: { ratio: 1, minRetriesPerSecond: 10, windowMs: 10_000 },
-    breaker: { enabled: true, minimumFailures: 100, failureRateThreshold: 1, windowMs: 10_000, halfOpenAfterMs: 1_000, successesToClose: 1 },
-    timeouts: { call: timeout },
-    classify: () => ({ retry: 'transient', breaker: 'ignore', errorType: 'http_5xx' }),
-    ...(quota ? { quota } : {}),
-  });
+  const sheet = (quota?: QuotaLimits) => testPolicySheet(quota ? { quota } : {});
 
   it('builds no quota when every dimension is 0', () => {
     assert.equal(new DependencyPolicies(sheet(limits({}))).quota, undefined);
