@@ -15,6 +15,7 @@ import { createInboundRateLimits } from './capabilities/rate-limits/scope-rate-l
 import { SHARED_FEATURES } from './capabilities/shared-features.ts';
 import { PostgresVectorStore } from './capabilities/vector-store/postgres-vector-store.ts';
 import { createBatches } from './composition/create-batches.ts';
+import { createJobs } from './composition/create-jobs.ts';
 import { createCaches } from './composition/create-caches.ts';
 import { createLlm } from './composition/create-llm.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -101,7 +102,9 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
   const chat = { llm: llm.gateway, cache: caches.chat, conversations };
   const embeddings = { llm: llm.gateway, batching: embeddingBatching, cache: caches.embeddings };
   const files = new Files({ store: fileStore, ...config.files, logger });
-  const { batches, jobs } = createBatches({ config, postgres, files: fileStore, outputFiles: files, lines: { chat, embeddings, timeoutMs: config.requests.timeoutMs }, logger, metrics, closeables });
+  const backgroundJobs = createJobs({ config, postgres, logger, metrics, closeables });
+  const batches = createBatches({ jobs: backgroundJobs, postgres, files: fileStore, outputFiles: files, lines: { chat, embeddings, timeoutMs: config.requests.timeoutMs }, logger, metrics });
+  backgroundJobs.resume();
 
   const app = createApp({
     logger,
@@ -109,7 +112,7 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
     http: config.http,
     requests: config.requests,
     metrics,
-    jobs,
+    jobs: backgroundJobs.report,
     breakers,
     ...(config.metricsPort === undefined ? { exposition } : {}),
     // A worker serves its health and metrics only.

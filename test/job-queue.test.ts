@@ -65,4 +65,25 @@ describe('job queue on the embedded Postgres', { timeout: 60_000 }, () => {
     await waitFor(() => (attempts.length >= 2 ? true : undefined), { timeoutMs: 30_000, what: () => 'the retry' });
     assert.deepEqual(attempts, [id, id]);
   });
+
+  it('adds a keyed job once, even sent again after it ran', async () => {
+    await queue.define('keyed', DEFINITION);
+    const runs: string[] = [];
+    await queue.work<{ n: number }>('keyed', { concurrency: 1 }, async (job) => {
+      runs.push(job.id);
+    });
+    const first = await queue.send('keyed', { n: 1 }, { key: 'batch_1:0' });
+    assert.equal(await queue.send('keyed', { n: 2 }, { key: 'batch_1:0' }), first);
+    await waitFor(() => (runs.length >= 1 ? true : undefined), { timeoutMs: 30_000, what: () => 'the keyed job' });
+    assert.equal(await queue.send('keyed', { n: 3 }, { key: 'batch_1:0' }), first);
+    const other = await queue.send('keyed', { n: 4 }, { key: 'batch_1:1' });
+    assert.notEqual(other, first);
+    await waitFor(() => (runs.length >= 2 ? true : undefined), { timeoutMs: 30_000, what: () => 'the second key' });
+    // A duplicate would be waiting, running or run by now: nothing waits, nothing runs, two ran.
+    await waitFor(async () => {
+      const keyed = (await queue.counts(new AbortController().signal)).find((count) => count.queue === 'keyed');
+      return keyed?.queued === 0 && keyed.active === 0 ? true : undefined;
+    }, { timeoutMs: 10_000, what: () => 'the keyed queue to settle' });
+    assert.deepEqual(runs, [first, other]);
+  });
 });

@@ -40,8 +40,12 @@ export interface QueueCounts {
 export interface JobQueue {
   /** Creates the queue if missing (idempotent; replicas may all call it). */
   define(name: string, definition: QueueDefinition): Promise<void>;
-  /** Adds a job; resolves with its id once it is stored. */
-  send<Data extends object>(name: string, data: Data): Promise<string>;
+  /**
+   * Adds a job; resolves with its id once it is stored. With a `key`, the job is added once: sending
+   * the same key to the same queue again (after a crash, by another replica) adds nothing, even
+   * once the first job is done, for as long as the queue keeps finished jobs.
+   */
+  send<Data extends object>(name: string, data: Data, options?: { key?: string }): Promise<string>;
   /** Runs `handler` for this queue's jobs in this process: resolved completes the job, thrown fails it. */
   work<Data>(name: string, options: WorkOptions, handler: (job: QueuedJob<Data>) => Promise<void>): Promise<void>;
   counts(signal: AbortSignal): Promise<QueueCounts[]>;

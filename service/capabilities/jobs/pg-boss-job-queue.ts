@@ -6,6 +6,7 @@
  * Jobs carry a heartbeat, so a crashed worker's job is claimed again within about
  * JOB_HEARTBEAT_SECONDS rather than at its expiry.
  */
+import { createHash } from 'node:crypto';
 import { PgBoss, type Db } from 'pg-boss';
 import type { JobsConfig } from '../../config/jobs.ts';
 import type { PostgresDependency } from '../../deps/postgres/postgres-dependency.ts';
@@ -75,11 +76,14 @@ export class PgBossJobQueue implements JobQueue {
     this.#queues.add(name);
   }
 
-  async send<Data extends object>(name: string, data: Data): Promise<string> {
+  async send<Data extends object>(name: string, data: Data, options: { key?: string } = {}): Promise<string> {
     await this.start();
-    const id = await this.#boss.send(name, data);
-    if (id === null) throw new Error(`job queue ${name} did not take the job`);
-    return id;
+    // A keyed job's id is derived from its key: pg-boss inserts with ON CONFLICT DO NOTHING on (name, id).
+    const keyed = options.key === undefined ? undefined : keyedJobId(name, options.key);
+    const id = await this.#boss.send(name, data, keyed ? { id: keyed } : {});
+    if (id !== null) return id;
+    if (keyed) return keyed;
+    throw new Error(`job queue ${name} did not take the job`);
   }
 
   async work<Data>(name: string, options: WorkOptions, handler: (job: QueuedJob<Data>) => Promise<void>): Promise<void> {
@@ -125,4 +129,13 @@ export class PgBossJobQueue implements JobQueue {
     if (!this.#started) return;
     await this.#boss.stop({ graceful: true, timeout: graceMs, close: false });
   }
+}
+
+/** A UUID (version 8, "custom") from the queue and key: the same key always names the same job. */
+function keyedJobId(queue: string, key: string): string {
+  const bytes = createHash('sha256').update(`${queue}\0${key}`).digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
