@@ -17,10 +17,11 @@ import { waitFor } from './support/wait-for.ts';
 
 const LINES = 400;
 /**
- * Lines one batch runs at once (composition/create-batches.ts). In flight at a kill: those calling
- * the provider, and those whose answers were being stored (at most as many again): only these run twice.
+ * Lines one process runs at once: JOB_CONCURRENCY (4) chunks of 8 lines each (composition/create-batches.ts).
+ * In flight at a kill: those calling the provider, and those whose answers were being stored (at most
+ * as many again): only these run twice.
  */
-const LINES_IN_FLIGHT = 8;
+const LINES_IN_FLIGHT = 4 * 8;
 
 describe('Batch API: a worker killed mid-batch', { timeout: 120_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'levee-batch-restart-'));

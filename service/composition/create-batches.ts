@@ -1,13 +1,14 @@
 /**
- * Composes the Batch API's background side: the batch store and its queue's handler (each batch
- * job running a few lines at a time through the same chat and embeddings use cases as interactive
- * calls), on the shared job queue (create-jobs.ts).
+ * Composes the Batch API's background side on the shared job queue (create-jobs.ts): the batch
+ * store, a queue of batch jobs (validate, split into chunks, close) and a queue of chunk jobs (a
+ * few lines at a time through the same chat and embeddings use cases as interactive calls).
  */
 import { PostgresBatchStore } from '../capabilities/batches/postgres-batch-store.ts';
 import type { FileStore } from '../capabilities/files/file-store.ts';
 import type { Files } from '../features/files/files.ts';
 import type { PostgresDependency } from '../deps/postgres/postgres-dependency.ts';
 import { runBatch } from '../features/batches/batch-runner.ts';
+import { runChunk } from '../features/batches/chunk-runner.ts';
 import type { BatchesDeps } from '../features/batches/batches.ts';
 import { BATCH_ENDPOINTS, type LineRunner } from '../features/batches/run-line.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -15,10 +16,14 @@ import type { Metrics } from '../telemetry/metrics.ts';
 import type { BackgroundJobs } from './create-jobs.ts';
 
 const BATCH_QUEUE = 'levee-batches';
-/** Lines of one batch in flight at once in this process. */
-const LINES_PER_BATCH = 8;
-/** A batch job may run for its whole completion window (24 h, also pg-boss's longest expiry); the heartbeat, not this, catches a crash. */
-const BATCH_JOB_EXPIRY_SECONDS = 24 * 60 * 60;
+const CHUNK_QUEUE = 'levee-batch-chunks';
+/** Lines of one chunk in flight at once. */
+const LINES_PER_CHUNK_AT_ONCE = 8;
+/** Lines per chunk: small enough that the replicas share a batch, large enough that bookkeeping stays a small part. */
+const LINES_PER_CHUNK = 100;
+/** A chunk paused by an outage may wait out the whole completion window (24 h, pg-boss's longest expiry); the heartbeat, not this, catches a crash. */
+const JOB_EXPIRY_SECONDS = 24 * 60 * 60;
+const RETRIES = { retryLimit: 20, retryDelaySeconds: 5, retryBackoff: true, expireInSeconds: JOB_EXPIRY_SECONDS };
 
 export interface CreateBatchesOptions {
   jobs: BackgroundJobs;
@@ -40,19 +45,27 @@ export function createBatches(options: CreateBatchesOptions): BatchesDeps {
     store,
     files: options.files,
     lines: options.lines,
-    concurrency: LINES_PER_BATCH,
+    concurrency: LINES_PER_CHUNK_AT_ONCE,
+    linesPerChunk: LINES_PER_CHUNK,
+    enqueueChunk: async (batchId: string, chunk: number) => {
+      await jobs.send(CHUNK_QUEUE, { batchId, chunk }, { key: `${batchId}:${chunk}` });
+    },
     outputFiles: options.outputFiles,
     onLine: (endpoint: string, result: string) => options.metrics.batchLines.inc({ endpoint, result }),
   };
-  jobs.handle<{ batchId: string }>(BATCH_QUEUE, { retryLimit: 20, retryDelaySeconds: 5, retryBackoff: true, expireInSeconds: BATCH_JOB_EXPIRY_SECONDS }, async (job) => {
+  /** The queue runs a stopped job again (what finished is kept); say why it stopped. */
+  const logged = async (batchId: string, signal: AbortSignal, run: () => Promise<void>) => {
     try {
-      await runBatch(runner, job.data.batchId, job.signal);
+      await run();
     } catch (error) {
-      // The queue runs it again (what finished is kept); say why it stopped.
-      if (!job.signal.aborted) logger.warn({ err: error, batch_id: job.data.batchId }, 'batch run stopped; the queue will resume it');
+      if (!signal.aborted) logger.warn({ err: error, batch_id: batchId }, 'batch job stopped; the queue will run it again');
       throw error;
     }
-  });
+  };
+  jobs.handle<{ batchId: string }>(BATCH_QUEUE, RETRIES, (job) => logged(job.data.batchId, job.signal, () => runBatch(runner, job.data.batchId, job.id, job.signal)));
+  jobs.handle<{ batchId: string; chunk: number }>(CHUNK_QUEUE, RETRIES, (job) =>
+    logged(job.data.batchId, job.signal, () => runChunk(runner, job.data.batchId, job.data.chunk, job.id, job.signal)),
+  );
   return {
     store,
     files: options.files,

@@ -14,8 +14,10 @@ export interface StandalonePostgres {
   stop(): Promise<void>;
 }
 
-export async function startStandalonePostgres(dataDir: string, timeoutMs = 30_000): Promise<StandalonePostgres> {
-  const child = spawn(process.execPath, ['service/deps/postgres/embedded/pglite-server.ts', '--port', '0', '--data-dir', dataDir], {
+/** `maxConnections`: clients served at once (the sum of their pools). */
+export async function startStandalonePostgres(dataDir: string, options: { timeoutMs?: number; maxConnections?: number } = {}): Promise<StandalonePostgres> {
+  const { timeoutMs = 30_000, maxConnections = 1 } = options;
+  const child = spawn(process.execPath, ['service/deps/postgres/embedded/pglite-server.ts', '--port', '0', '--data-dir', dataDir, '--max-connections', String(maxConnections)], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -20,7 +20,7 @@ export const BATCH_COLUMNS = `id, owner, endpoint, input_file_id, completion_win
   extract(epoch FROM expires_at)::float8 AS expires_at, extract(epoch FROM finalizing_at)::float8 AS finalizing_at,
   extract(epoch FROM completed_at)::float8 AS completed_at, extract(epoch FROM failed_at)::float8 AS failed_at,
   extract(epoch FROM expired_at)::float8 AS expired_at, extract(epoch FROM cancelling_at)::float8 AS cancelling_at,
-  extract(epoch FROM cancelled_at)::float8 AS cancelled_at, total, completed, failed`;
+  extract(epoch FROM cancelled_at)::float8 AS cancelled_at, total, completed, failed, finalized_by`;
 
 export interface BatchRow {
   id: string;
@@ -45,6 +45,7 @@ export interface BatchRow {
   total: number;
   completed: number;
   failed: number;
+  finalized_by: string | null;
 }
 
 const seconds = (value: number | null): number | null => (value === null ? null : Math.floor(value));
@@ -71,5 +72,6 @@ export function toBatch(row: BatchRow): Batch {
     cancellingAt: seconds(row.cancelling_at),
     cancelledAt: seconds(row.cancelled_at),
     counts: { total: row.total, completed: row.completed, failed: row.failed },
+    finalizedBy: row.finalized_by,
   };
 }

@@ -4,10 +4,21 @@
  * transaction that starts the batch, so a crash leaves either no line or all of them.
  */
 import type { PostgresDependency } from '../../deps/postgres/postgres-dependency.ts';
-import type { Batch, BatchError, BatchLineInput, BatchLineResult, BatchPage, BatchStatus, BatchStore, FinishedLine } from './batch-store.ts';
+import type { Batch, BatchChunk, BatchError, BatchLineInput, BatchLineResult, BatchPage, BatchStatus, BatchStore, FinishedLine } from './batch-store.ts';
 import { BATCH_COLUMNS, STATUS_TIMESTAMP, toBatch, type BatchRow } from './batches-sql.ts';
 
 const INSERT_SLICE = 500;
+
+const CHUNK_COLUMNS = 'chunk, first_line, last_line, state';
+
+interface ChunkRow {
+  chunk: number;
+  first_line: number;
+  last_line: number;
+  state: BatchChunk['state'];
+}
+
+const toChunk = (row: ChunkRow): BatchChunk => ({ chunk: row.chunk, firstLine: row.first_line, lastLine: row.last_line, state: row.state });
 
 export class PostgresBatchStore implements BatchStore {
   readonly #postgres: PostgresDependency;
@@ -89,13 +100,75 @@ export class PostgresBatchStore implements BatchStore {
     );
   }
 
-  pending(id: string, limit: number, exclude: readonly number[], signal: AbortSignal): Promise<BatchLineInput[]> {
+  chunks(id: string, linesPerChunk: number, signal: AbortSignal): Promise<BatchChunk[]> {
+    return this.#postgres.transaction(
+      'batches',
+      async (client) => {
+        // Numbered by position, not line number: blank lines of the file leave gaps in the numbers.
+        await client.query(
+          `INSERT INTO levee_batch_chunks (batch_id, chunk, first_line, last_line)
+           SELECT $1, (position - 1) / $2, min(line), max(line)
+             FROM (SELECT line, row_number() OVER (ORDER BY line) AS position FROM levee_batch_lines WHERE batch_id = $1) AS numbered
+            WHERE NOT EXISTS (SELECT 1 FROM levee_batch_chunks WHERE batch_id = $1)
+            GROUP BY (position - 1) / $2`,
+          [id, linesPerChunk],
+        );
+        const { rows } = await client.query<ChunkRow>(`SELECT ${CHUNK_COLUMNS} FROM levee_batch_chunks WHERE batch_id = $1 ORDER BY chunk`, [id]);
+        return rows.map(toChunk);
+      },
+      signal,
+    );
+  }
+
+  claimChunk(id: string, chunk: number, signal: AbortSignal): Promise<BatchChunk | undefined> {
+    return this.#postgres.query(
+      'batches',
+      async (client) => {
+        const { rows } = await client.query<ChunkRow>(
+          `UPDATE levee_batch_chunks AS chunk
+              SET state = CASE WHEN batch.status = 'in_progress' AND batch.expires_at > now() THEN 'running' ELSE 'done' END
+             FROM levee_batches AS batch
+            WHERE batch.id = chunk.batch_id AND chunk.batch_id = $1 AND chunk.chunk = $2 AND chunk.state <> 'done'
+           RETURNING ${CHUNK_COLUMNS}`,
+          [id, chunk],
+        );
+        return rows[0] && toChunk(rows[0]);
+      },
+      signal,
+    );
+  }
+
+  async endChunk(id: string, chunk: number, state: 'done' | 'queued', signal: AbortSignal): Promise<void> {
+    await this.#postgres.query('batches', (client) => client.query('UPDATE levee_batch_chunks SET state = $3 WHERE batch_id = $1 AND chunk = $2', [id, chunk, state]), signal);
+  }
+
+  close(id: string, finalizer: string, signal: AbortSignal): Promise<boolean> {
+    return this.#postgres.query(
+      'batches',
+      async (client) => {
+        const { rowCount } = await client.query(
+          `UPDATE levee_batches AS batch SET status = 'finalizing', finalizing_at = now(), finalized_by = $2
+            WHERE batch.id = $1 AND batch.status IN ('in_progress', 'cancelling')
+              AND NOT EXISTS (SELECT 1 FROM levee_batch_chunks WHERE batch_id = $1 AND state = 'running')
+              AND (batch.status = 'cancelling' OR batch.expires_at <= now()
+                   OR NOT EXISTS (SELECT 1 FROM levee_batch_lines WHERE batch_id = $1 AND NOT done))`,
+          [id, finalizer],
+        );
+        return (rowCount ?? 0) > 0;
+      },
+      signal,
+    );
+  }
+
+  pending(id: string, limit: number, exclude: readonly number[], lines: { first: number; last: number }, signal: AbortSignal): Promise<BatchLineInput[]> {
     return this.#postgres.query(
       'batches',
       async (client) => {
         const { rows } = await client.query<{ line: number; custom_id: string; body: Record<string, unknown> }>(
-          `SELECT line, custom_id, body FROM levee_batch_lines WHERE batch_id = $1 AND NOT done AND NOT (line = ANY($2::int[])) ORDER BY line LIMIT $3`,
-          [id, [...exclude], limit],
+          `SELECT line, custom_id, body FROM levee_batch_lines
+            WHERE batch_id = $1 AND NOT done AND line BETWEEN $4 AND $5 AND NOT (line = ANY($2::int[]))
+            ORDER BY line LIMIT $3`,
+          [id, [...exclude], limit, lines.first, lines.last],
         );
         return rows.map((row) => ({ line: row.line, customId: row.custom_id, body: row.body }));
       },

@@ -108,6 +108,24 @@ const MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX levee_batch_lines_pending ON levee_batch_lines (batch_id, line) WHERE NOT done;`,
   },
+  {
+    version: 6,
+    // A batch's lines in chunks, each a job of its own, so every worker sharing the Postgres takes
+    // part in one batch. A chunk is queued, running (a worker holds it) or done; a batch is
+    // finalized once no chunk runs and no line is pending (or it was cancelled or expired).
+    name: 'batch chunks',
+    sql: `
+      CREATE TABLE levee_batch_chunks (
+        batch_id text NOT NULL REFERENCES levee_batches (id) ON DELETE CASCADE,
+        chunk integer NOT NULL,
+        first_line integer NOT NULL,
+        last_line integer NOT NULL,
+        state text NOT NULL DEFAULT 'queued',
+        PRIMARY KEY (batch_id, chunk)
+      );
+      -- The job that moved the batch to finalizing: only it (or its own retry) writes the output files.
+      ALTER TABLE levee_batches ADD COLUMN finalized_by text;`,
+  },
 ];
 
 /** Any constant: the advisory lock's key for Levee's migrations. */

@@ -17,14 +17,23 @@
  *              ceiling is also the server's statement_timeout, so a cut query stops on the server
  *              too (migrations, upserts and file contents: the ceiling alone, they grow with their
  *              input). A call cut on the client gives up its connection, which is closed, not reused
+ *   lane       background bookkeeping (BACKGROUND_OPERATIONS: the job queue, batches, imports)
+ *              waits its turn in process, at most half the pool (at least one connection) at
+ *              once, so it never crowds the bulkhead's queue in front of searches and upserts
  */
 import type { PostgresConfig } from '../../config/postgres.ts';
 import type { AdaptiveTimeoutOptions } from '../../resilience/adaptive-timeout-tracker.ts';
 import type { PolicySheet } from '../../resilience/dependency-policies.ts';
 import { classifyPostgresFailure } from './errors.ts';
 
-const POSTGRES_OPERATIONS = ['migrate', 'collections', 'documents', 'upsert', 'search', 'health', 'jobs', 'batches', 'files', 'file-content'] as const;
+const POSTGRES_OPERATIONS = ['migrate', 'collections', 'documents', 'upsert', 'search', 'health', 'jobs', 'batches', 'imports', 'files', 'file-content'] as const;
 export type PostgresOperation = (typeof POSTGRES_OPERATIONS)[number];
+
+/** Operations of background work, which queue in their own lane before the bulkhead. */
+export const BACKGROUND_OPERATIONS: ReadonlySet<PostgresOperation> = new Set(['jobs', 'batches', 'imports']);
+
+/** Background statements running at once: half the pool, at least one. */
+export const backgroundLaneSize = (poolSize: number): number => Math.max(1, Math.floor(poolSize / 2));
 
 export function postgresPolicySheet(config: PostgresConfig, poolSize: number): PolicySheet<PostgresOperation> {
   const timeout: AdaptiveTimeoutOptions = {

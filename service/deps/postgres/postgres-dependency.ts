@@ -5,6 +5,7 @@
  * through `query` or `transaction`; `status` and `ping` feed its health check
  * (capabilities/health/postgres-health-check.ts).
  */
+import { bulkhead, type BulkheadPolicy } from 'cockatiel';
 import { ATTR_DB_SYSTEM_NAME, DB_SYSTEM_NAME_VALUE_POSTGRESQL } from '@opentelemetry/semantic-conventions';
 import type { PostgresConfig } from '../../config/postgres.ts';
 import { LeveeError, retryAfterHeader } from '../../errors.ts';
@@ -15,7 +16,7 @@ import type { Logger } from '../../telemetry/logger.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
 import { PostgresPool, type PostgresClient } from './client.ts';
 import { migrate } from './migrations.ts';
-import { postgresPolicySheet, type PostgresOperation } from './policies.ts';
+import { BACKGROUND_OPERATIONS, backgroundLaneSize, postgresPolicySheet, type PostgresOperation } from './policies.ts';
 
 /** Where the server is; `close` stops what was started for it (the embedded server). */
 export interface PostgresLocation {
@@ -46,6 +47,8 @@ export class PostgresDependency {
   readonly policies: DependencyPolicies<PostgresOperation>;
   readonly #options: PostgresDependencyOptions;
   readonly #calls: InstrumentedCalls<PostgresOperation>;
+  /** Background bookkeeping waits here (unbounded: each kind of background work runs a bounded number of workers). */
+  readonly #backgroundLane: BulkheadPolicy;
   #ready: Promise<PostgresPool> | undefined;
   #pool: PostgresPool | undefined;
   #location: PostgresLocation | undefined;
@@ -60,6 +63,7 @@ export class PostgresDependency {
     this.policies = new DependencyPolicies(postgresPolicySheet(options.config, poolSize));
     bridgeTelemetry(this.policies, options.metrics, options.logger);
     this.#calls = new InstrumentedCalls(this.policies, options.metrics);
+    this.#backgroundLane = bulkhead(backgroundLaneSize(poolSize), Number.MAX_SAFE_INTEGER);
   }
 
   /** Starts (or connects) and migrates now rather than on first use; failures are logged, and retried on use. */
@@ -104,7 +108,8 @@ export class PostgresDependency {
   async #run<T>(operation: PostgresOperation, signal: AbortSignal, attempt: (pool: PostgresPool, attemptSignal: AbortSignal) => Promise<T>): Promise<T> {
     const pool = await this.#whenReady();
     const spec = { operation, model: operation, attemptSpanName: `postgres ${operation}`, attributes: { [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_POSTGRESQL } };
-    return this.#calls.run(spec, signal, ({ signal: attemptSignal }) => attempt(pool, attemptSignal));
+    const run = () => this.#calls.run(spec, signal, ({ signal: attemptSignal }) => attempt(pool, attemptSignal));
+    return BACKGROUND_OPERATIONS.has(operation) ? this.#backgroundLane.execute(run, signal) : run();
   }
 
   /** The server Levee started went away (a crash): the next call starts a new one. */

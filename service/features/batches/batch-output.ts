@@ -10,6 +10,8 @@ import type { Files } from '../files/files.ts';
 
 /** Lines of a never-run (expired) batch listed at most: the completion window is per batch, the file is bounded anyway. */
 const UNFINISHED_LIMIT = 50_000;
+/** Every line of the batch (line numbers start at 1). */
+const EVERY_LINE = { first: 1, last: 2 ** 31 - 1 };
 
 export async function writeBatchOutput(
   deps: { store: BatchStore; outputFiles: Pick<Files, 'createOutputFile'> },
@@ -30,7 +32,7 @@ export async function writeBatchOutput(
     (line.statusCode !== null && line.statusCode < 300 ? output : errors).push(entry);
   }
   if (expired) {
-    for (const line of await deps.store.pending(batch.id, UNFINISHED_LIMIT, [], signal)) {
+    for (const line of await deps.store.pending(batch.id, UNFINISHED_LIMIT, [], EVERY_LINE, signal)) {
       errors.push(
         JSON.stringify({
           id: requestLineId(batch.id, line.line),

@@ -1,53 +1,45 @@
 /**
- * Runs one batch to its end, as a job of the queue: validates the input file (storing every line,
- * or failing the batch with OpenAI's `errors.data`), then runs the pending lines a few at a time,
- * recording each answer as it arrives, and finally writes the output and error files. Safe to run
- * again after a crash: finished lines are never run twice, only the ones in flight then.
- *
- * Lines that meet "not now" (an open breaker, a rate limit, a quota) stay pending and the batch
- * pauses, backing off, until they pass or the completion window ends (`expired`, with what
- * finished kept); a line a failing provider answered 5xx after its own retries runs again later,
- * up to MAX_LINE_RETRIES times. A cancel is seen within a status poll and stops new lines at once.
+ * A batch's own job: validates the input file (storing every line, or failing the batch with
+ * OpenAI's `errors.data`), splits the lines into chunks and queues one job per chunk
+ * (chunk-runner.ts), so every worker sharing the Postgres takes part. Whichever job finds nothing
+ * left to run — the last chunk to end, or this job after a cancel — closes the batch and writes its
+ * output and error files. Safe to run again after a crash: chunk jobs are keyed (queued once),
+ * finished lines are never run twice, and only the job that closed the batch writes its files.
  */
-import type { Batch, BatchLineInput, BatchLineResult, BatchStore } from '../../capabilities/batches/batch-store.ts';
+import type { Batch, BatchStore } from '../../capabilities/batches/batch-store.ts';
 import type { FileStore } from '../../capabilities/files/file-store.ts';
 import type { Files } from '../files/files.ts';
-import { sleep } from '../../resilience/sleep.ts';
 import { readBatchInput } from './batch-input.ts';
 import { writeBatchOutput } from './batch-output.ts';
-import { runLine, type BatchEndpoint, type LineRunner } from './run-line.ts';
+import type { LineRunner } from './run-line.ts';
 
 export interface BatchRunnerDeps {
   store: BatchStore;
   files: FileStore;
   lines: LineRunner;
-  /** Lines of one batch in flight at once. */
+  /** Lines of one chunk in flight at once. */
   concurrency: number;
+  /** Lines per chunk: the unit of work one worker takes. */
+  linesPerChunk: number;
+  /** Queues a chunk's job (keyed: queuing it again adds nothing). */
+  enqueueChunk: (batchId: string, chunk: number) => Promise<void>;
   /** Writes the output and error files, as the client's own. */
   outputFiles: Pick<Files, 'createOutputFile'>;
   /** Told of every line's result, for metrics. */
   onLine?: (endpoint: string, result: 'completed' | 'failed' | 'deferred') => void;
 }
 
-/** How often a running batch re-reads its status (a cancel is seen within this). */
-const STATUS_POLL_MS = 500;
-/** Waits after lines met "not now": doubling from the first to the last. */
-const PAUSE_MS = { first: 1_000, max: 15_000 };
-/** Lines read ahead of the ones running. */
-const PREFETCH_LINES = 64;
-/** Runs again of a line whose provider failed it (its own retries spent), before its error is its answer. */
-const MAX_LINE_RETRIES = 5;
-
-export async function runBatch(deps: BatchRunnerDeps, batchId: string, signal: AbortSignal): Promise<void> {
+/** `jobId`: this job's id, which a retry of it keeps (it decides who writes the output files). */
+export async function runBatch(deps: BatchRunnerDeps, batchId: string, jobId: string, signal: AbortSignal): Promise<void> {
   let batch = await deps.store.load(batchId, signal);
   if (!batch) return;
   if (batch.status === 'validating') batch = await validate(deps, batch, signal);
-  if (batch.status === 'cancelling' && (await deps.store.transition(batch.id, ['cancelling'], 'finalizing'))) return finalize(deps, batch, 'cancelled', signal);
-  // A worker that crashed while writing the output files: write them again.
-  if (batch.status === 'finalizing') return finalize(deps, batch, batch.cancellingAt ? 'cancelled' : Date.now() / 1000 >= batch.expiresAt ? 'expired' : 'completed', signal);
-  if (batch.status !== 'in_progress') return;
-  const ending = await runLines(deps, batch, signal);
-  if (await deps.store.transition(batch.id, ['in_progress', 'cancelling'], 'finalizing')) await finalize(deps, batch, ending, signal);
+  if (batch.status === 'in_progress') {
+    for (const chunk of await deps.store.chunks(batch.id, deps.linesPerChunk, signal)) {
+      if (chunk.state !== 'done') await deps.enqueueChunk(batch.id, chunk.chunk);
+    }
+  }
+  await closeIfOver(deps, batchId, jobId, signal);
 }
 
 async function validate(deps: BatchRunnerDeps, batch: Batch, signal: AbortSignal): Promise<Batch> {
@@ -63,94 +55,19 @@ async function validate(deps: BatchRunnerDeps, batch: Batch, signal: AbortSignal
   return (await deps.store.load(batch.id, signal)) ?? batch;
 }
 
-/** Runs pending lines until none is left (completed), the batch is cancelled, or its window ends. */
-async function runLines(deps: BatchRunnerDeps, batch: Batch, signal: AbortSignal): Promise<'completed' | 'cancelled' | 'expired'> {
-  const inFlight = new Map<number, Promise<void>>();
-  /** Lines fetched ahead, so each line ending does not cost a query. */
-  const ready: BatchLineInput[] = [];
-  const retries = new Map<number, number>();
-  const results: Array<BatchLineResult & { failed: boolean }> = [];
-  let stopping: 'cancelled' | 'expired' | undefined;
-  let backoffMs = 0;
-  let pausedUntil = 0;
-  let polledAt = 0;
-  let flushing = Promise.resolve();
-  /**
-   * Stores the answers that arrived, one write at a time: an answer is written as soon as the
-   * previous write is done (answers arriving meanwhile go together), so a crash loses only answers
-   * still on their way. A write that fails puts its answers back for the next one.
-   */
-  const flush = () => {
-    flushing = flushing.then(async () => {
-      const taken = results.splice(0);
-      try {
-        await deps.store.finish(batch.id, taken, signal);
-      } catch (error) {
-        results.unshift(...taken);
-        throw error;
-      }
-    });
-    const written = flushing;
-    flushing = flushing.catch(() => undefined);
-    return written;
-  };
-  try {
-    for (;;) {
-      signal.throwIfAborted();
-      if (Date.now() - polledAt >= STATUS_POLL_MS) {
-        polledAt = Date.now();
-        const current = await deps.store.load(batch.id, signal);
-        if (!current || current.status === 'cancelling') stopping = 'cancelled';
-        else if (Date.now() / 1000 >= current.expiresAt) stopping = 'expired';
-      }
-      if (stopping) break;
-      const paused = Date.now() < pausedUntil;
-      if (!paused && ready.length < deps.concurrency) {
-        const skip = [...inFlight.keys(), ...ready.map((input) => input.line), ...results.map((result) => result.line)];
-        ready.push(...(await deps.store.pending(batch.id, PREFETCH_LINES, skip, signal)));
-      }
-      if (ready.length === 0 && inFlight.size === 0 && !paused) {
-        await flush();
-        // Nothing pending and nothing running: every line has its result.
-        if ((await deps.store.pending(batch.id, 1, [], signal)).length === 0) return 'completed';
-      }
-      while (!paused && inFlight.size < deps.concurrency && ready.length > 0) {
-        const input = ready.shift()!;
-        const running = runLine(deps.lines, batch.endpoint as BatchEndpoint, batch.owner, input, signal).then((outcome) => {
-          inFlight.delete(input.line);
-          const tries = (retries.get(input.line) ?? 0) + 1;
-          // A line whose provider kept failing it is answered with its last error, like an interactive call.
-          const final = outcome.kind === 'done' || (outcome.kind === 'retry' && tries > MAX_LINE_RETRIES);
-          deps.onLine?.(batch.endpoint, !final ? 'deferred' : outcome.result.failed ? 'failed' : 'completed');
-          if (final) {
-            results.push(outcome.result);
-            void flush().catch(() => undefined);
-            backoffMs = 0;
-          } else if (outcome.kind === 'retry') {
-            retries.set(input.line, tries);
-          } else if (Date.now() >= pausedUntil) {
-            // "Not now" for every line: none starts for a while, longer each pause in a row. The
-            // other lines refused by the same outage meanwhile do not lengthen this pause.
-            backoffMs = Math.min(PAUSE_MS.max, backoffMs === 0 ? PAUSE_MS.first : backoffMs * 2);
-            pausedUntil = Date.now() + backoffMs;
-          }
-        });
-        inFlight.set(input.line, running);
-      }
-      // Wake when a line ends, for the next status poll, or when a pause is over.
-      const waitMs = Math.max(1, Math.min(STATUS_POLL_MS, paused ? pausedUntil - Date.now() : STATUS_POLL_MS));
-      await Promise.race([...inFlight.values(), sleep(waitMs, signal)]);
-    }
-    // Cancelled or expired: lines already running finish and are kept; no new one starts.
-    await Promise.allSettled(inFlight.values());
-    await flush();
-    return stopping;
-  } finally {
-    await flushing;
-  }
+/**
+ * Closes the batch when nothing more will run, and writes its files. A job that closed it and
+ * crashed while writing finds it still finalizing under its own id on its retry, and writes again.
+ */
+export async function closeIfOver(deps: BatchRunnerDeps, batchId: string, jobId: string, signal: AbortSignal): Promise<void> {
+  await deps.store.close(batchId, jobId, signal);
+  const batch = await deps.store.load(batchId, signal);
+  if (batch?.status === 'finalizing' && batch.finalizedBy === jobId) await finalize(deps, batch, signal);
 }
 
-async function finalize(deps: BatchRunnerDeps, batch: Batch, ending: 'completed' | 'cancelled' | 'expired', signal: AbortSignal): Promise<void> {
+async function finalize(deps: BatchRunnerDeps, batch: Batch, signal: AbortSignal): Promise<void> {
+  const { total, completed, failed } = batch.counts;
+  const ending = batch.cancellingAt !== null ? 'cancelled' : completed + failed < total ? 'expired' : 'completed';
   const finished = await deps.store.finished(batch.id, signal);
   const files = await writeBatchOutput(deps, batch, finished, ending === 'expired', signal);
   await deps.store.transition(batch.id, ['finalizing'], ending, files, signal);

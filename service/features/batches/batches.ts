@@ -106,12 +106,17 @@ export async function listBatches(deps: BatchesDeps, owner: string, query: unkno
   return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: page.hasMore };
 }
 
-/** Stops new lines within a status poll; the worker then writes what finished and ends `cancelled`. */
+/**
+ * Stops new lines within a status poll; the last running chunk then writes what finished and ends
+ * `cancelled` — or, when no chunk runs, the batch job queued here does.
+ */
 export async function cancelBatch(deps: BatchesDeps, owner: string, id: string, signal: AbortSignal) {
   const batch = await deps.store.get(owner, id, signal);
   if (!batch) throw new LeveeError('not_found', `No such Batch object: ${id.slice(0, 128)}`, { param: 'batch_id' });
   if (!(await deps.store.transition(batch.id, ['validating', 'in_progress'], 'cancelling', undefined, signal)) && batch.status !== 'cancelling') {
     throw new InvalidRequestError(`Cannot cancel a batch that is ${batch.status}.`, 'batch_id');
   }
+  // Closes it when no chunk runs; if this fails the client's retry of the cancel queues it again.
+  await deps.enqueue(batch.id);
   return getBatch(deps, owner, id, signal);
 }

@@ -7,6 +7,9 @@
  *   --data-dir  the data directory (default ./data): PGlite's files in `<dir>/pglite`, the lock beside
  *   --port      TCP port (default 5432; 0 picks a free one, reported when ready)
  *   --host      address to bind (default 127.0.0.1)
+ *   --max-connections  clients served at once (default 1; `npm run db` for several replicas: raise
+ *               it to the sum of their POSTGRES_POOL_MAX). They take turns on PGlite's one session,
+ *               a whole exchange or transaction at a time (session-handoff.ts)
  *   --lock-held-by-parent  the parent process holds the data directory's lock: check it, don't take it
  *
  * Ready: sends `{ type: 'ready', host, port, url }` on the IPC channel when there is one, and
@@ -22,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { handOffSessionPerExchange } from './session-handoff.ts';
 import { acquireDataDirLock, DataDirInUseError, readLockHolder, type DataDirLock } from './data-dir-lock.ts';
 
 const EXIT_FAILED = 1;
@@ -39,6 +43,8 @@ const dataDir = resolve(args['data-dir']);
 const host = args.host;
 const port = Number(args.port);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`--port must be an integer from 0 to 65535, got ${args.port}`);
+const maxConnections = Number(args['max-connections']);
+if (!Number.isInteger(maxConnections) || maxConnections < 1 || maxConnections > 1_000) fail(`--max-connections must be an integer from 1 to 1000, got ${args['max-connections']}`);
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, requestStop);
 // The parent died (or closed the channel): nobody would ever stop us otherwise.
@@ -50,10 +56,10 @@ try {
   else if (readLockHolder(dataDir)?.pid !== process.ppid) fail(`the lock on data directory ${dataDir} is not held by the parent process`);
   db = await PGlite.create({ dataDir: join(dataDir, 'pglite'), extensions: { vector } });
   await db.exec('CREATE EXTENSION IF NOT EXISTS vector');
-  // One connection only: PGlite is a single Postgres session, and pglite-socket's multiplexer
-  // would interleave several clients' statements in it, so one client's BEGIN would enclose
-  // another's writes. A second connection is closed at once; clients hold one (a pool of one).
-  server = new PGLiteSocketServer({ db, host, port, maxConnections: 1 });
+  // PGlite is a single Postgres session: several clients take turns on it, one exchange or
+  // transaction at a time. A connection past the maximum is closed at once.
+  server = new PGLiteSocketServer({ db, host, port, maxConnections });
+  handOffSessionPerExchange(server);
   await server.start();
   destroyRefusedSockets(server);
 } catch (error) {
@@ -131,12 +137,13 @@ function parseArguments() {
         'data-dir': { type: 'string', default: './data' },
         port: { type: 'string', default: '5432' },
         host: { type: 'string', default: '127.0.0.1' },
+        'max-connections': { type: 'string', default: '1' },
         'lock-held-by-parent': { type: 'boolean', default: false },
       },
       strict: true,
     }).values;
   } catch (error) {
-    return fail(`${describe(error)} (usage: --data-dir ./data --port 5432 --host 127.0.0.1)`);
+    return fail(`${describe(error)} (usage: --data-dir ./data --port 5432 --host 127.0.0.1 --max-connections 1)`);
   }
 }
 
