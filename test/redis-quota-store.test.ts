@@ -67,6 +67,17 @@ describe('RedisQuotaStore', () => {
     assert.deepEqual(await redis.connection.commands.keys('test:quota:requests:*'), ['test:quota:requests:requests']);
   });
 
+  it('keeps the reserve a background call leaves for interactive ones, on every replica', async () => {
+    const [a, b] = [store('reserve'), store('reserve')];
+    const quota = limits({ requestsPerMinute: 8 });
+    const background = [];
+    for (const replica of [a, b, a, b, a]) background.push((await replica.admit(quota, SIGNAL, 0.5)).admitted);
+    assert.deepEqual(background, [true, true, true, true, false], 'half of 8 for background calls');
+    const interactive = [];
+    for (const replica of [b, a, b, a, b]) interactive.push((await replica.admit(quota, SIGNAL)).admitted);
+    assert.deepEqual(interactive, [true, true, true, true, false], 'the other half is still there');
+  });
+
   it('holds every replica back while the token budget is in debt', async () => {
     const [a, b] = [store('tokens'), store('tokens')];
     const quota = limits({ tokensPerMinute: 6_000 });

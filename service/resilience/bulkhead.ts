@@ -43,8 +43,11 @@ export class Bulkhead extends PolicyBase implements IPolicy {
   readonly #options: BulkheadOptions;
   readonly #queue: Waiter[] = [];
   readonly #rejections = new EventEmitter<SaturatedError>();
+  readonly #waits = new EventEmitter<{ behindBackground: boolean }>();
   /** Fires for every call refused (queue full or waited too long). */
   readonly onReject = this.#rejections.addListener;
+  /** Fires for every interactive call that queues; `behindBackground` when background calls held slots then. */
+  readonly onQueue = this.#waits.addListener;
   #active = 0;
   #backgroundActive = 0;
 
@@ -107,6 +110,7 @@ export class Bulkhead extends PolicyBase implements IPolicy {
       const timer = setTimeout(() => waiter.fail(this.#reject('queue_timeout')), waitMs);
       signal.addEventListener('abort', onAbort, { once: true });
       this.#queue.push(waiter);
+      this.#waits.emit({ behindBackground: this.#backgroundActive > 0 });
     });
   }
 

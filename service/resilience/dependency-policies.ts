@@ -99,7 +99,7 @@ export class DependencyPolicies<Operation extends string> {
     this.gate = new RateLimitGate({ dependency, ...sheet.rateLimit });
     this.budget = new RetryBudget(sheet.retryBudget);
     this.quota = quotaIsOn(sheet.quota)
-      ? new OutgoingQuota({ dependency, limits: sheet.quota, store: options.quotaStore ?? new LocalQuotaStore() })
+      ? new OutgoingQuota({ dependency, limits: sheet.quota, store: options.quotaStore ?? new LocalQuotaStore(), backgroundShare: sheet.bulkhead.backgroundShare ?? 1 })
       : undefined;
     this.breaker = new CircuitBreaker({
       dependency,

@@ -30,16 +30,16 @@ export class LocalQuotaStore implements QuotaStore {
     return this.#leases;
   }
 
-  admit(limits: QuotaLimits): Promise<Admission> {
-    return Promise.resolve(this.tryAdmit(limits));
+  admit(limits: QuotaLimits, _signal?: AbortSignal, reserve = 0): Promise<Admission> {
+    return Promise.resolve(this.tryAdmit(limits, reserve));
   }
 
   /** Synchronous admit: both budgets are checked before either is drawn from. */
-  tryAdmit(limits: QuotaLimits): Admission {
+  tryAdmit(limits: QuotaLimits, reserve = 0): Admission {
     const { requests, tokens } = this.#local(limits);
     const now = Date.now();
-    const requestsWaitMs = requests > 0 ? this.#requests.msUntil(1, requests, now) : 0;
-    const tokensWaitMs = tokens > 0 ? this.#tokens.msUntil(0, tokens, now) : 0;
+    const requestsWaitMs = requests > 0 ? this.#requests.msUntil(1 + reserve * requests, requests, now) : 0;
+    const tokensWaitMs = tokens > 0 ? this.#tokens.msUntil(reserve * tokens, tokens, now) : 0;
     if (tokensWaitMs > 0 && tokensWaitMs >= requestsWaitMs) return { admitted: false, quota: 'tokens', waitMs: tokensWaitMs };
     if (requestsWaitMs > 0) return { admitted: false, quota: 'requests', waitMs: requestsWaitMs };
     if (requests > 0) this.#requests.add(-1, requests, now);

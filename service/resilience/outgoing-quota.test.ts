@@ -5,6 +5,7 @@ import { DependencyPolicies } from './dependency-policies.ts';
 import { QuotaExhaustedError } from './errors.ts';
 import { LocalQuotaStore } from './local-quota-store.ts';
 import { OutgoingQuota, type QuotaLimits, type QuotaWait } from './outgoing-quota.ts';
+import { asBackground } from './priority.ts';
 import { settle } from './testing/retry-harness.ts';
 import { flush } from './testing/flush.ts';
 import { testPolicySheet } from './testing/policy-sheet.ts';
@@ -12,8 +13,8 @@ import { testPolicySheet } from './testing/policy-sheet.ts';
 const NOW = 1_000_000;
 const limits = (overrides: Partial<QuotaLimits>): QuotaLimits => ({ requestsPerMinute: 0, concurrent: 0, tokensPerMinute: 0, ...overrides });
 
-function makeQuota(overrides: Partial<QuotaLimits>) {
-  const quota = new OutgoingQuota({ dependency: 'dep', limits: limits(overrides), store: new LocalQuotaStore({ leasePollMs: 20 }) });
+function makeQuota(overrides: Partial<QuotaLimits>, backgroundShare?: number) {
+  const quota = new OutgoingQuota({ dependency: 'dep', limits: limits(overrides), store: new LocalQuotaStore({ leasePollMs: 20 }), ...(backgroundShare === undefined ? {} : { backgroundShare }) });
   const waits: QuotaWait[] = [];
   const rejections: QuotaExhaustedError[] = [];
   quota.onWait((wait) => waits.push(wait));
@@ -181,5 +182,25 @@ describe('DependencyPolicies with a quota', () => {
     lease.release();
     assert.equal(store.leasesInUse, 0);
     assert.equal(policies.bulkhead.active, 0);
+  });
+
+  it('lets background calls use only their share of the per-minute budget, refusing them at once beyond it', async () => {
+    const { quota, waits, rejections } = makeQuota({ requestsPerMinute: 10 }, 0.5);
+    const background = () => asBackground(() => quota.execute(() => 'ran'));
+    for (let i = 0; i < 5; i++) assert.equal(await background(), 'ran');
+    // Half the bucket is left, for interactive calls only: the sixth background call does not wait.
+    await assert.rejects(background(), (error: unknown) => error instanceof QuotaExhaustedError && error.quota === 'requests');
+    await spend(quota, 5);
+    assert.deepEqual(waits, []);
+    assert.equal(rejections.length, 1);
+  });
+
+  it('lets background calls hold only their share of the concurrent requests', async () => {
+    const { quota } = makeQuota({ concurrent: 4 }, 0.5);
+    const held = await asBackground(async () => [await quota.acquire(new AbortController().signal), await quota.acquire(new AbortController().signal)]);
+    await assert.rejects(asBackground(() => quota.acquire(new AbortController().signal)), (error: unknown) => error instanceof QuotaExhaustedError && error.quota === 'concurrent');
+    // Interactive calls still find the other half.
+    const interactive = [await quota.acquire(new AbortController().signal), await quota.acquire(new AbortController().signal)];
+    for (const lease of [...held, ...interactive]) lease.release();
   });
 });

@@ -12,11 +12,17 @@
  * (`recordTokens`) and the token budget may go into debt: a call is admitted while it is not
  * negative, and later calls wait until it has refilled. One large answer can overshoot the budget
  * once, never twice in a row.
+ *
+ * Background calls (priority.ts) get at most `backgroundShare` of it: they never draw the
+ * per-minute budgets below the rest of their size, hold at most that share of the concurrent
+ * requests, and never wait: refused at once, background work defers while interactive calls keep
+ * the remaining share.
  */
 import { EventEmitter, type IDefaultPolicyContext, type IPolicy } from 'cockatiel';
 import { remainingMsOf } from './deadline.ts';
 import { QuotaExhaustedError } from './errors.ts';
 import { PolicyBase } from './policy-base.ts';
+import { isBackground } from './priority.ts';
 import { sleep } from './sleep.ts';
 
 export type QuotaName = QuotaExhaustedError['quota'];
@@ -65,8 +71,12 @@ export interface QuotaSnapshot {
  * back to local state), and never throw.
  */
 export interface QuotaStore {
-  /** Takes one request when one is available and the token budget is not in debt. */
-  admit(limits: QuotaLimits, signal: AbortSignal): Promise<Admission>;
+  /**
+   * Takes one request when one is available and the token budget is not in debt, leaving
+   * `reserve` (a fraction of each per-minute budget, default 0) untouched: background calls pass
+   * the share kept for interactive ones.
+   */
+  admit(limits: QuotaLimits, signal: AbortSignal, reserve?: number): Promise<Admission>;
   /** Takes a concurrency slot under `limit`. */
   acquireLease(limit: number, signal: AbortSignal): Promise<LeaseGrant>;
   /** Debits tokens a call used (fire and forget). */
@@ -80,6 +90,8 @@ export interface OutgoingQuotaOptions {
   store: QuotaStore;
   /** Longest sleep between two checks while waiting (ms, default 1 000), so waiters notice a freed budget elsewhere. */
   maxSliceMs?: number;
+  /** Share of the quota background calls may use, 0..1 (default 1: no limit). */
+  backgroundShare?: number;
 }
 
 export interface QuotaWait {
@@ -94,6 +106,7 @@ export class OutgoingQuota extends PolicyBase implements IPolicy {
   readonly limits: QuotaLimits;
   readonly #store: QuotaStore;
   readonly #maxSliceMs: number;
+  readonly #backgroundShare: number;
   readonly #waits = new EventEmitter<QuotaWait>();
   readonly #rejections = new EventEmitter<QuotaExhaustedError>();
   /** Fires for every admitted call that had to wait first. */
@@ -109,6 +122,7 @@ export class OutgoingQuota extends PolicyBase implements IPolicy {
     this.limits = options.limits;
     this.#store = options.store;
     this.#maxSliceMs = options.maxSliceMs ?? 1_000;
+    this.#backgroundShare = Math.min(1, Math.max(0, options.backgroundShare ?? 1));
   }
 
   /** Whether attempts need admitting (requests or tokens per minute). */
@@ -127,8 +141,9 @@ export class OutgoingQuota extends PolicyBase implements IPolicy {
 
   /** One attempt: admitted against the per-minute budgets (waiting if need be), then run. */
   async execute<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal = new AbortController().signal): Promise<T> {
+    const reserve = isBackground() ? 1 - this.#backgroundShare : 0;
     await this.#wait(signal, async () => {
-      const admission = await this.#store.admit(this.limits, signal);
+      const admission = await this.#store.admit(this.limits, signal, reserve);
       return admission.admitted ? { granted: true } : admission;
     });
     return this.observe(() => fn({ signal }));
@@ -136,8 +151,9 @@ export class OutgoingQuota extends PolicyBase implements IPolicy {
 
   /** A concurrency lease (waiting for one if need be); the caller releases it when the call truly ends. */
   acquire(signal: AbortSignal): Promise<QuotaLease> {
+    const limit = isBackground() ? Math.max(1, Math.floor(this.limits.concurrent * this.#backgroundShare)) : this.limits.concurrent;
     return this.#wait<QuotaLease>(signal, async () => {
-      const grant = await this.#store.acquireLease(this.limits.concurrent, signal);
+      const grant = await this.#store.acquireLease(limit, signal);
       return grant.lease ? { granted: grant.lease } : { quota: 'concurrent' as const, waitMs: grant.waitMs };
     });
   }
@@ -174,7 +190,7 @@ export class OutgoingQuota extends PolicyBase implements IPolicy {
       this.#exhaustedUntil = Math.max(this.#exhaustedUntil, Date.now() + answer.waitMs);
       // A caller that went away hears its own reason, not a quota it no longer cares about.
       if (signal.aborted) throw signal.reason;
-      if (answer.waitMs >= remainingMsOf(signal)) {
+      if (isBackground() || answer.waitMs >= remainingMsOf(signal)) {
         const error = new QuotaExhaustedError(this.dependency, answer.quota, answer.waitMs);
         this.#rejections.emit(error);
         throw error;

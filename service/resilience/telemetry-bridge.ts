@@ -49,6 +49,7 @@ export function bridgeTelemetry<Operation extends string>(policies: DependencyPo
     metrics.bulkheadRejected.inc({ ...ids, reason: error.reason });
     activeSpan()?.addEvent(SPAN_EVENT.bulkheadRejected, { [EVENT.reason]: error.reason });
   });
+  bulkhead.onQueue(({ behindBackground }) => metrics.bulkheadWaited.inc({ ...ids, behind: behindBackground ? 'background' : 'interactive' }));
 
   gate.onClose(({ until, status, source }) => {
     const line = { ...ids, status, source, rate_limited_for_ms: Math.max(0, until - Date.now()) };
@@ -113,6 +114,7 @@ function initialiseSeries<Operation extends string>(policies: DependencyPolicies
   for (const [from, to] of TRANSITIONS) metrics.breakerTransitions.inc({ ...ids, from, to }, 0);
   for (const state of ['open', 'half_open', 'isolated']) metrics.breakerRejected.inc({ ...ids, state }, 0);
   for (const reason of ['queue_full', 'queue_timeout', 'background_yield']) metrics.bulkheadRejected.inc({ ...ids, reason }, 0);
+  for (const behind of ['interactive', 'background']) metrics.bulkheadWaited.inc({ ...ids, behind }, 0);
   metrics.retryBudgetExhausted.inc(ids, 0);
   metrics.rateLimitRejected.inc(ids, 0);
   if (policies.quota) {

@@ -97,8 +97,14 @@ export function createMetrics() {
     bulkheadCapacity: new client.Gauge({ name: METRIC.bulkheadCapacity, help: 'Bulkhead slots.', labelNames: [LABEL.dependency, LABEL.provider], registers }),
     bulkheadRejected: new client.Counter({
       name: METRIC.bulkheadRejected,
-      help: 'Calls refused by a full bulkhead: queue_full or queue_timeout.',
+      help: 'Calls refused by a full bulkhead: queue_full, queue_timeout, or background_yield (background work deferred for interactive calls).',
       labelNames: [LABEL.dependency, LABEL.provider, LABEL.reason],
+      registers,
+    }),
+    bulkheadWaited: new client.Counter({
+      name: METRIC.bulkheadWaited,
+      help: 'Interactive calls that queued for a bulkhead slot; behind="background" when background calls held slots then (their share was too large for the interactive load).',
+      labelNames: [LABEL.dependency, LABEL.provider, LABEL.behind],
       registers,
     }),
     adaptiveTimeout: new client.Gauge({
@@ -245,6 +251,12 @@ export function createMetrics() {
       name: METRIC.batchLines,
       help: 'Batch lines by endpoint and result: completed (2xx), failed (an answer with an error status, counted in the batch), deferred (not now: a breaker open, a rate limit; run again later).',
       labelNames: [LABEL.endpoint, LABEL.result],
+      registers,
+    }),
+    importDocuments: new client.Counter({
+      name: METRIC.importDocuments,
+      help: 'Documents of imports into collections by result: completed (written), failed (a bad line of the file, or a chunk given up on after its retries).',
+      labelNames: [LABEL.result],
       registers,
     }),
     modelDeploymentsAvailable: new client.Gauge({

@@ -59,6 +59,7 @@ describe('telemetry names', () => {
       bulkheadQueued: 'levee_bulkhead_queued_calls',
       bulkheadCapacity: 'levee_bulkhead_capacity_calls',
       bulkheadRejected: 'levee_bulkhead_rejected_calls_total',
+      bulkheadWaited: 'levee_bulkhead_waited_calls_total',
       adaptiveTimeout: 'levee_adaptive_timeout_seconds',
       adaptiveTimeoutCeiling: 'levee_adaptive_timeout_ceiling_seconds',
       observedP95: 'levee_dependency_latency_p95_seconds',
@@ -87,6 +88,7 @@ describe('telemetry names', () => {
       jobsActive: 'levee_jobs_active',
       jobsOldestWaiting: 'levee_jobs_oldest_waiting_seconds',
       batchLines: 'levee_batch_lines_total',
+      importDocuments: 'levee_import_documents_total',
     });
   });
 
@@ -102,6 +104,7 @@ describe('telemetry names', () => {
       operation: 'operation',
       outcome: 'outcome',
       reason: 'reason',
+      behind: 'behind',
       state: 'state',
       from: 'from',
       to: 'to',

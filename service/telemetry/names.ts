@@ -69,6 +69,7 @@ export const METRIC = {
   bulkheadQueued: 'levee_bulkhead_queued_calls',
   bulkheadCapacity: 'levee_bulkhead_capacity_calls',
   bulkheadRejected: 'levee_bulkhead_rejected_calls_total',
+  bulkheadWaited: 'levee_bulkhead_waited_calls_total',
   adaptiveTimeout: 'levee_adaptive_timeout_seconds',
   adaptiveTimeoutCeiling: 'levee_adaptive_timeout_ceiling_seconds',
   observedP95: 'levee_dependency_latency_p95_seconds',
@@ -100,6 +101,8 @@ export const METRIC = {
   jobsActive: 'levee_jobs_active',
   jobsOldestWaiting: 'levee_jobs_oldest_waiting_seconds',
   batchLines: 'levee_batch_lines_total',
+  /** Documents of imports into collections, by result. */
+  importDocuments: 'levee_import_documents_total',
 } as const;
 
 /** Label names, shared by metrics so dashboards can join them. */
@@ -116,6 +119,7 @@ export const LABEL = {
   operation: 'operation',
   outcome: 'outcome',
   reason: 'reason',
+  behind: 'behind',
   state: 'state',
   from: 'from',
   to: 'to',

@@ -31,20 +31,23 @@ end
 `;
 
 /**
- * Takes one request when one is available and the token budget is not in debt.
- * KEYS: requests bucket, tokens bucket. ARGV: requests/min, tokens/min.
+ * Takes one request when one is available and the token budget is not in debt, leaving a reserve
+ * (a fraction of each budget: background calls leave interactive ones their share).
+ * KEYS: requests bucket, tokens bucket. ARGV: requests/min, tokens/min, reserve (0..1).
  * Returns {1, requests left, tokens left} or {0, quota, wait ms}.
  */
 export const ADMIT = new LuaScript(`${PRELUDE}
-local rpm, tpm = tonumber(ARGV[1]), tonumber(ARGV[2])
+local rpm, tpm, reserve = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3] or '0')
 local requests, tokens, wait_requests, wait_tokens = 0, 0, 0, 0
 if rpm > 0 then
   requests = level(KEYS[1], rpm)
-  if requests < 1 - 1e-9 then wait_requests = math.max(1, math.ceil((1 - requests) * 60000 / rpm - 1e-6)) end
+  local needed = 1 + reserve * rpm
+  if requests < needed - 1e-9 then wait_requests = math.max(1, math.ceil((needed - requests) * 60000 / rpm - 1e-6)) end
 end
 if tpm > 0 then
   tokens = level(KEYS[2], tpm)
-  if tokens < -1e-9 then wait_tokens = math.max(1, math.ceil(-tokens * 60000 / tpm - 1e-6)) end
+  local floor = reserve * tpm
+  if tokens < floor - 1e-9 then wait_tokens = math.max(1, math.ceil((floor - tokens) * 60000 / tpm - 1e-6)) end
 end
 if wait_tokens > 0 and wait_tokens >= wait_requests then return { 0, 'tokens', wait_tokens } end
 if wait_requests > 0 then return { 0, 'requests', wait_requests } end

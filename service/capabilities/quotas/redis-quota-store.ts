@@ -48,10 +48,10 @@ export class RedisQuotaStore implements QuotaStore {
     this.keys = { requests: `${base}:requests`, tokens: `${base}:tokens`, leases: `${base}:leases` };
   }
 
-  async admit(limits: QuotaLimits, signal: AbortSignal): Promise<Admission> {
-    const args = [limits.requestsPerMinute, limits.tokensPerMinute];
+  async admit(limits: QuotaLimits, signal: AbortSignal, reserve = 0): Promise<Admission> {
+    const args = [limits.requestsPerMinute, limits.tokensPerMinute, reserve];
     const reply = await this.#run((client, s) => ADMIT.run(client, s, [this.keys.requests, this.keys.tokens], args), signal);
-    if (reply === undefined) return this.#local.admit(limits);
+    if (reply === undefined) return this.#local.admit(limits, signal, reserve);
     const admission = parseAdmission(reply);
     if (admission.admitted) this.#local.mirrorAdmitted(limits);
     return admission;

@@ -17,6 +17,8 @@ import { runLine, type BatchEndpoint } from './run-line.ts';
 const STATUS_POLL_MS = 500;
 /** Waits after lines met "not now": doubling from the first to the last. */
 const PAUSE_MS = { first: 1_000, max: 15_000 };
+/** Waits after lines yielded to interactive calls (a busy bulkhead): short, doubling. */
+const YIELD_MS = { first: 50, max: 1_000 };
 /** Lines read ahead of the ones running. */
 const PREFETCH_LINES = 64;
 /** Runs again of a line whose provider failed it (its own retries spent), before its error is its answer. */
@@ -51,6 +53,7 @@ async function runLines(deps: BatchRunnerDeps, batch: Batch, lines: { first: num
   let writing: Array<BatchLineResult & { failed: boolean }> = [];
   let stopping: 'cancelled' | 'expired' | undefined;
   let backoffMs = 0;
+  let yieldMs = 0;
   let pausedUntil = 0;
   let polledAt = 0;
   let flushing = Promise.resolve();
@@ -109,13 +112,15 @@ async function runLines(deps: BatchRunnerDeps, batch: Batch, lines: { first: num
             results.push(outcome.result);
             void flush().catch(() => undefined);
             backoffMs = 0;
+            yieldMs = 0;
           } else if (outcome.kind === 'retry') {
             retries.set(input.line, tries);
           } else if (Date.now() >= pausedUntil) {
             // "Not now" for every line: none starts for a while, longer each pause in a row. The
-            // other lines refused by the same outage meanwhile do not lengthen this pause.
-            backoffMs = Math.min(PAUSE_MS.max, backoffMs === 0 ? PAUSE_MS.first : backoffMs * 2);
-            pausedUntil = Date.now() + backoffMs;
+            // other lines refused by the same cause meanwhile do not lengthen this pause.
+            if (outcome.kind === 'yield') yieldMs = Math.min(YIELD_MS.max, yieldMs === 0 ? YIELD_MS.first : yieldMs * 2);
+            else backoffMs = Math.min(PAUSE_MS.max, backoffMs === 0 ? PAUSE_MS.first : backoffMs * 2);
+            pausedUntil = Date.now() + (outcome.kind === 'yield' ? yieldMs : backoffMs);
           }
         });
         inFlight.set(input.line, running);

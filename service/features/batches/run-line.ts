@@ -24,13 +24,17 @@ export interface LineRunner {
   timeoutMs: number;
 }
 
-/** "Not now" for every line: the batch pauses until it passes (a breaker open, a rate limit, a quota, a full bulkhead). */
-const PAUSE_BATCH = new Set<LeveeError['code']>(['dependency_unavailable', 'dependency_saturated', 'upstream_rate_limited', 'upstream_quota_exhausted']);
+/** "Not now" for every line: the batch pauses until it passes (a breaker open, a rate limit, a quota). */
+const PAUSE_BATCH = new Set<LeveeError['code']>(['dependency_unavailable', 'upstream_rate_limited', 'upstream_quota_exhausted']);
 /** This line's own bad luck (its retries ran out on a failing or slow provider): it runs again later, a few times at most. */
 const RETRY_LINE = new Set<LeveeError['code']>(['upstream_error', 'upstream_timeout', 'deadline_exceeded']);
 
-/** `pause`: wait before any further line; `retry`: run this line again later; both leave it pending. */
-export type LineOutcome = { kind: 'done'; result: BatchLineResult & { failed: boolean } } | { kind: 'pause' | 'retry'; result: BatchLineResult & { failed: boolean } };
+/**
+ * `pause`: wait before any further line; `yield`: the same, briefly (the bulkhead's background
+ * share is full, or interactive calls are waiting: a slot frees within moments); `retry`: run this
+ * line again later. All three leave it pending.
+ */
+export type LineOutcome = { kind: 'done'; result: BatchLineResult & { failed: boolean } } | { kind: 'pause' | 'yield' | 'retry'; result: BatchLineResult & { failed: boolean } };
 
 export async function runLine(runner: LineRunner, endpoint: BatchEndpoint, owner: string, input: BatchLineInput, signal: AbortSignal): Promise<LineOutcome> {
   const requestId = `req_${randomBytes(12).toString('hex')}`;
@@ -46,6 +50,7 @@ export async function runLine(runner: LineRunner, endpoint: BatchEndpoint, owner
     if (signal.aborted) throw error;
     const levee = toLeveeError(error);
     const result = { line: input.line, statusCode: levee.status, requestId, body: errorBody(levee, requestId), error: null, failed: true };
+    if (levee.code === 'dependency_saturated') return { kind: 'yield', result };
     if (PAUSE_BATCH.has(levee.code)) return { kind: 'pause', result };
     return { kind: RETRY_LINE.has(levee.code) ? 'retry' : 'done', result };
   } finally {
