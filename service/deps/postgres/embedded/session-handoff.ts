@@ -45,6 +45,15 @@ export function handOffSessionPerExchange(server: PGLiteSocketServer): void {
   }
   /** The client holding the session; undefined while it is idle. */
   let owner: number | undefined;
+  /** The client whose message PGlite is running now. */
+  let running: number | undefined;
+  /** Clients that left while their message was running: cleaned up once it ends. */
+  const departed = new Set<number>();
+  /** Ends what a departed client left open, and frees the session. */
+  const release = async (db: PGlite) => {
+    if (db.isInTransaction()) await db.exec('ROLLBACK').catch(() => undefined);
+    owner = undefined;
+  };
 
   queue.processQueue = async function processQueue(this: QueryQueue): Promise<void> {
     if (this.processing) return;
@@ -56,8 +65,10 @@ export function handOffSessionPerExchange(server: PGLiteSocketServer): void {
         if (index < 0 || index >= this.queue.length) return;
         const [next] = this.queue.splice(index, 1);
         owner = next!.handlerId;
+        running = owner;
         let bytes = 0;
         let tail: Uint8Array = new Uint8Array(0);
+        let failure: { error: unknown } | undefined;
         try {
           await this.db.runExclusive(() =>
             this.db.execProtocolRawStream(next!.message, {
@@ -69,13 +80,16 @@ export function handOffSessionPerExchange(server: PGLiteSocketServer): void {
             }),
           );
         } catch (error) {
-          next!.reject(error);
-          continue;
+          failure = { error };
         }
+        running = undefined;
         // Idle again: the exchange (or transaction) is over and another client may have the session.
         // A Terminate gets no answer: its client is leaving.
         if ((tail.length === 6 && tail[0] === READY_FOR_QUERY && tail[5] === IDLE) || next!.message[0] === TERMINATE) owner = undefined;
-        next!.resolve(bytes);
+        // Its client left while it ran (a BEGIN may just have opened a transaction nobody will end).
+        if (departed.delete(next!.handlerId)) await release(this.db);
+        if (failure) next!.reject(failure.error);
+        else next!.resolve(bytes);
       }
     } finally {
       this.processing = false;
@@ -83,10 +97,13 @@ export function handOffSessionPerExchange(server: PGLiteSocketServer): void {
   };
 
   queue.clearTransactionIfNeeded = async function clearTransactionIfNeeded(this: QueryQueue, handlerId: number): Promise<void> {
+    if (running === handlerId) {
+      departed.add(handlerId);
+      return;
+    }
     if (owner !== handlerId) return;
     // Cut mid-exchange or mid-transaction: end what it left open, then serve the others.
-    if (this.db.isInTransaction()) await this.db.exec('ROLLBACK').catch(() => undefined);
-    owner = undefined;
+    await release(this.db);
     await this.processQueue();
   };
 }
