@@ -17,6 +17,7 @@ import { PostgresVectorStore } from './capabilities/vector-store/postgres-vector
 import { createBatches } from './composition/create-batches.ts';
 import { createJobs } from './composition/create-jobs.ts';
 import { createCaches } from './composition/create-caches.ts';
+import { createImports } from './composition/create-imports.ts';
 import { createLlm } from './composition/create-llm.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createPostgresDependency } from './deps/postgres/create-postgres.ts';
@@ -104,6 +105,7 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
   const files = new Files({ store: fileStore, ...config.files, logger });
   const backgroundJobs = createJobs({ config, postgres, logger, metrics, closeables });
   const batches = createBatches({ jobs: backgroundJobs, postgres, files: fileStore, outputFiles: files, lines: { chat, embeddings, timeoutMs: config.requests.timeoutMs }, logger, metrics });
+  const imports = createImports({ jobs: backgroundJobs, postgres, files: fileStore, llm: llm.gateway, embeddings: embeddingBatching, timeoutMs: config.requests.timeoutMs, logger, metrics });
   backgroundJobs.resume();
 
   const app = createApp({
@@ -134,6 +136,7 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
           retrieval: { store: new PostgresVectorStore(postgres), llm: llm.gateway, embeddings: embeddingBatching, searchCache: caches.search },
           files,
           batches,
+          imports,
           ...(config.adminToken ? { adminToken: config.adminToken.reveal() } : {}),
           ...(options.extraRoutes ? { extraRoutes: options.extraRoutes({ postgres }) } : {}),
         }

@@ -15,6 +15,7 @@ import type { BreakerRegistry } from '../features/circuit-breakers/circuit-break
 import type { HealthService } from '../features/health/health-service.ts';
 import type { JobsReportOptions } from '../features/jobs/jobs-report.ts';
 import type { Files } from '../features/files/files.ts';
+import type { ImportsDeps } from '../features/imports/imports.ts';
 import type { IdempotentRequests } from '../features/idempotency/idempotent-requests.ts';
 import type { RetrievalDeps } from '../features/retrieval/retrieval-deps.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -34,6 +35,7 @@ import { cacheHealthRoutes } from './routes/cache-health.ts';
 import { circuitBreakerRoutes } from './routes/circuit-breakers.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
+import { importRoutes } from './routes/imports.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { retrievalRoutes } from './routes/retrieval.ts';
 import { v1Routes, type V1Options } from './routes/v1.ts';
@@ -59,6 +61,8 @@ export interface AppOptions {
   files?: Files;
   /** The Batch API (/v1/batches), behind the same guards as `v1`; unset: not mounted. */
   batches?: BatchesDeps;
+  /** Document imports (/v1/collections/:name/imports), behind the same guards as `v1`; unset: not mounted. */
+  imports?: ImportsDeps;
   /** Queue stats at /health/jobs; unset: not mounted. */
   jobs?: JobsReportOptions;
   breakers: BreakerRegistry;
@@ -92,6 +96,7 @@ export function createApp(options: AppOptions): Koa<LeveeState> {
   if (options.retrieval) retrievalRoutes(router, tools, options.retrieval, options.v1?.guards);
   if (options.files) fileRoutes(router, options.files, options.v1?.guards);
   if (options.batches) batchRoutes(router, tools, options.batches, options.v1?.guards);
+  if (options.imports) importRoutes(router, tools, options.imports, options.v1?.guards);
   options.extraRoutes?.(router, tools);
 
   app.use(errorHandler());

@@ -126,6 +126,42 @@ const MIGRATIONS: readonly Migration[] = [
       -- The job that moved the batch to finalizing: only it (or its own retry) writes the output files.
       ALTER TABLE levee_batches ADD COLUMN finalized_by text;`,
   },
+  {
+    version: 7,
+    // Document imports into collections: an import, and its chunks once its file validated. A chunk
+    // is a byte range of the file (the documents are read from the file again, not copied here)
+    // and the lines in it that hold its documents; it is done once written or given up on.
+    name: 'collection imports',
+    sql: `
+      CREATE TABLE levee_imports (
+        id text PRIMARY KEY,
+        owner text NOT NULL,
+        collection text NOT NULL,
+        file_id text NOT NULL,
+        status text NOT NULL,
+        errors jsonb,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        in_progress_at timestamptz,
+        completed_at timestamptz,
+        failed_at timestamptz,
+        total integer NOT NULL DEFAULT 0,
+        completed integer NOT NULL DEFAULT 0,
+        failed integer NOT NULL DEFAULT 0,
+        prompt_tokens bigint NOT NULL DEFAULT 0,
+        total_tokens bigint NOT NULL DEFAULT 0
+      );
+      CREATE INDEX levee_imports_owner ON levee_imports (owner, collection, created_at DESC, id DESC);
+      CREATE TABLE levee_import_chunks (
+        import_id text NOT NULL REFERENCES levee_imports (id) ON DELETE CASCADE,
+        chunk integer NOT NULL,
+        lines jsonb NOT NULL,
+        byte_start bigint NOT NULL,
+        byte_end bigint NOT NULL,
+        done boolean NOT NULL DEFAULT false,
+        PRIMARY KEY (import_id, chunk)
+      );
+      CREATE INDEX levee_import_chunks_pending ON levee_import_chunks (import_id, chunk) WHERE NOT done;`,
+  },
 ];
 
 /** Any constant: the advisory lock's key for Levee's migrations. */

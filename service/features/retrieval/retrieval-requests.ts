@@ -71,10 +71,13 @@ export const createCollectionSchema = z.strictObject({
   }),
 });
 
+/** One document: of an upsert, and of each line of an import file. */
+export const documentSchema = z.strictObject({ id: documentIdSchema, text, metadata: metadata.optional() });
+
 export const upsertDocumentsSchema = z
   .strictObject({
     documents: z
-      .array(z.strictObject({ id: documentIdSchema, text, metadata: metadata.optional() }))
+      .array(documentSchema)
       .min(1, { error: 'must contain at least one document' })
       .max(MAX_DOCUMENTS_PER_UPSERT, { error: `must contain at most ${MAX_DOCUMENTS_PER_UPSERT} documents per call` }),
   })

@@ -64,6 +64,13 @@ export interface ChaosStackOptions {
    * per provider id.
    */
   providers?: { ids: readonly string[]; models: (urls: Record<string, string>) => string };
+  /** The simulators' vector size for embedding models they do not know (default 1536). */
+  embeddingDimension?: number;
+  /**
+   * Connections the shared Postgres serves at once (default 1: one replica at a time reaches it,
+   * the other's store calls answer 503). A scenario that stores through both replicas raises it.
+   */
+  postgresConnections?: number;
 }
 
 export interface ChaosStack {
@@ -100,8 +107,8 @@ export async function startChaosStack(options: ChaosStackOptions = {}): Promise<
     if (ids.length === 0) throw new Error('chaos stack: providers.ids is empty');
     const [redis, postgres, ...simulators] = await Promise.all([
       startRedisServer(),
-      startStandalonePostgres(join(scratch, 'postgres')),
-      ...ids.map((_, index) => startSimulator({ seed: 17 + index })),
+      startStandalonePostgres(join(scratch, 'postgres'), { maxConnections: options.postgresConnections ?? 1 }),
+      ...ids.map((_, index) => startSimulator({ seed: 17 + index, ...(options.embeddingDimension ? { embeddingDimension: options.embeddingDimension } : {}) })),
     ]);
     cleanups.push(() => redis.stop(), () => postgres.stop(), ...simulators.map((simulator) => () => simulator.close()));
     const providers: Record<string, ChaosProvider> = {};
