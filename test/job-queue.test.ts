@@ -86,4 +86,12 @@ describe('job queue on the embedded Postgres', { timeout: 60_000 }, () => {
     }, { timeoutMs: 10_000, what: () => 'the keyed queue to settle' });
     assert.deepEqual(runs, [first, other]);
   });
+
+  it('gets back a connection that a failed script with its own BEGIN left in a transaction', async () => {
+    // pg-boss sends such scripts; the embedded store has one connection, which must not stay broken.
+    const signal = new AbortController().signal;
+    await assert.rejects(postgres.query('jobs', (client) => client.query('BEGIN; SELECT 1 / 0; COMMIT;'), signal), /division by zero/);
+    const { rows } = await postgres.query('jobs', (client) => client.query<{ one: number }>('SELECT 1 AS one'), signal);
+    assert.equal(rows[0]?.one, 1);
+  });
 });

@@ -24,6 +24,8 @@ import type { Metrics } from '../telemetry/metrics.ts';
 const PENDING_MARKER = 'levee-jobs-pending';
 /** Queue gauges are read from Postgres this often once the queue runs (not at each scrape: a scrape must not wait on the store). */
 const GAUGE_REFRESH_MS = 5_000;
+/** A queue that could not start at boot tries again this often. */
+const START_RETRY_MS = 5_000;
 
 export interface BackgroundJobs {
   /** Registers a queue and its handler (before the first `send`); this process works it with JOB_CONCURRENCY jobs at once. */
@@ -94,9 +96,13 @@ export function createJobs(options: CreateJobsOptions): BackgroundJobs {
     );
   }, GAUGE_REFRESH_MS);
   gauges.unref();
+  let closing = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
   options.closeables.unshift({
     name: 'job queue',
     close: () => {
+      closing = true;
+      clearTimeout(retry);
       clearInterval(gauges);
       return queue.stop(config.shutdown.graceMs);
     },
@@ -113,7 +119,17 @@ export function createJobs(options: CreateJobsOptions): BackgroundJobs {
       return queue.send(name, data, sendOptions);
     },
     resume() {
-      if (!marker || existsSync(marker)) void start().catch(() => undefined);
+      if (marker && !existsSync(marker)) return;
+      // A start that failed (the store not reachable yet, a peer replica migrating pg-boss at the
+      // same moment) is tried again: a worker-only process queues nothing that would retry it.
+      const attempt = () => {
+        if (closing) return;
+        start().catch(() => {
+          retry = setTimeout(attempt, START_RETRY_MS);
+          retry.unref();
+        });
+      };
+      attempt();
     },
     report: { queue, started: () => started !== undefined, concurrency: config.jobs.concurrency },
   };

@@ -53,7 +53,11 @@ export class PostgresPool {
       return await work(client);
     } catch (error) {
       // A statement's own error leaves the connection usable; anything else may not have.
-      release(error instanceof pg.DatabaseError ? undefined : (error as Error));
+      if (!(error instanceof pg.DatabaseError)) release(error as Error);
+      // …but a script with its own BEGIN (pg-boss sends such) that failed midway leaves it in an
+      // aborted transaction, where every later statement fails. The client's transaction status
+      // is not yet updated when the error arrives, so roll back whatever there is (a no-op otherwise).
+      else if (!released) await client.query('ROLLBACK').catch((rollbackError: unknown) => release(rollbackError as Error));
       throw error;
     } finally {
       signal.removeEventListener('abort', abandon);
