@@ -12,8 +12,7 @@
  * replicas), background calls were turned away for interactive ones (background_yield > 0: the
  * batch really held its share), and the batch progressed on both replicas meanwhile.
  *
- * Settings: CHAOS_BASE_ENV, LLM_BULKHEAD_MAX_CONCURRENT 16, LLM_BACKGROUND_SHARE 0.5, POSTGRES_POOL_MAX
- * 1 per replica (the shared server takes 2), JOB_POLL_INTERVAL_MS 500.
+ * Settings: CHAOS_BASE_ENV, LLM_BULKHEAD_MAX_CONCURRENT 16, LLM_BACKGROUND_SHARE 0.5, JOB_POLL_INTERVAL_MS 500.
  */
 import { after, before, describe, it } from 'node:test';
 import OpenAI, { toFile } from 'openai';
@@ -46,8 +45,6 @@ describe('chaos: interactive traffic beside a large batch', { timeout: 240_000 }
   before(async () => {
     stack = await startChaosStack({
       env: { LLM_BULKHEAD_MAX_CONCURRENT: '16', LLM_BACKGROUND_SHARE: '0.5', LLM_TIMEOUT_FLOOR_MS: '2000', JOB_POLL_INTERVAL_MS: '500' },
-      // One connection per replica, and one each of slack for a reconnect racing the old connection's close.
-      postgresConnections: 2 * INSTANCES.length,
     });
     stack.providers.default!.simulator.setFaults([LATENCY]);
   });

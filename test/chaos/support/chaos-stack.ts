@@ -30,7 +30,7 @@ export const ADMIN_TOKEN = FAST_POLICIES.ADMIN_TOKEN!;
 /**
  * What every chaos replica runs with, on top of FAST_POLICIES (retry backoff 20 → 100 ms, attempt
  * timeout floor 100 ms, default 5 s): no chat cache (every request is an upstream call), one
- * Postgres connection (the `npm run db` server serves one), no drain delay unless a scenario sets
+ * Postgres connection per replica (they take turns on the `npm run db` server), no drain delay unless a scenario sets
  * one. Scenarios add their own half-open period and thresholds.
  */
 export const CHAOS_BASE_ENV: Record<string, string> = {
@@ -67,8 +67,8 @@ export interface ChaosStackOptions {
   /** The simulators' vector size for embedding models they do not know (default 1536). */
   embeddingDimension?: number;
   /**
-   * Connections the shared Postgres serves at once (default 1: one replica at a time reaches it,
-   * the other's store calls answer 503). A scenario that stores through both replicas raises it.
+   * Connections the shared Postgres (`npm run db`) serves at once. Default: two per replica, one for
+   * its pool of one (CHAOS_BASE_ENV) and one of slack for a reconnect racing the old connection's close.
    */
   postgresConnections?: number;
 }
@@ -107,7 +107,7 @@ export async function startChaosStack(options: ChaosStackOptions = {}): Promise<
     if (ids.length === 0) throw new Error('chaos stack: providers.ids is empty');
     const [redis, postgres, ...simulators] = await Promise.all([
       startRedisServer(),
-      startStandalonePostgres(join(scratch, 'postgres'), { maxConnections: options.postgresConnections ?? 1 }),
+      startStandalonePostgres(join(scratch, 'postgres'), { maxConnections: options.postgresConnections ?? 2 * INSTANCES.length }),
       ...ids.map((_, index) => startSimulator({ seed: 17 + index, ...(options.embeddingDimension ? { embeddingDimension: options.embeddingDimension } : {}) })),
     ]);
     cleanups.push(() => redis.stop(), () => postgres.stop(), ...simulators.map((simulator) => () => simulator.close()));
