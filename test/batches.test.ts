@@ -2,7 +2,7 @@
  * The OpenAI Batch API against a real Levee (embedded Postgres, the simulator upstream) with the
  * official `openai` SDK, unmodified: upload a JSONL file, create the batch, poll it to completion,
  * read the output file. Chat and embeddings; per-line errors in the error file; transient
- * upstream failures do not fail lines; cancel; bad requests create nothing; bad file content fails
+ * upstream failures do not fail lines; a provider outage pauses the batch; cancel; bad requests create nothing; bad file content fails
  * the batch in `validating`; another client key sees nothing.
  */
 import assert from 'node:assert/strict';
@@ -103,6 +103,33 @@ describe('Batch API with the official SDK', { timeout: 120_000 }, () => {
       ],
     );
     assert.equal(batch.request_counts?.total, 0);
+  });
+
+  it('pauses through a provider outage, failing no line, and finishes after recovery', async () => {
+    stack.simulator.setFaults([{ route: 'chat', fault: { type: 'latency', distribution: { kind: 'fixed', ms: 20 } } }]);
+    const file = await alice.files.create({ file: await toFile(Buffer.from(Array.from({ length: 400 }, (_, index) => chatLine(index)).join('\n')), 'outage.jsonl'), purpose: 'batch' });
+    const created = await alice.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    await waitFor(async () => ((await alice.batches.retrieve(created.id)).request_counts?.completed ?? 0) >= 40, { timeoutMs: 30_000, intervalMs: 100, what: () => 'the batch to be under way' });
+    // The outage lasts until the breaker has opened and the batch has stood still through two of its half-open probes.
+    const openings = () => stack.levee.stdout.filter((line) => line.includes('"msg":"circuit breaker opened"') && line.includes('"dependency":"llm"')).length;
+    const openedBefore = openings();
+    stack.simulator.setFaults([{ route: 'chat', fault: { type: 'error', status: 500 } }]);
+    await waitFor(() => openings() > openedBefore, { timeoutMs: 15_000, intervalMs: 50, what: () => 'the LLM breaker to open' });
+    const during = await alice.batches.retrieve(created.id);
+    const callsAtOpen = stack.simulator.stats().by_route.chat;
+    await waitFor(() => stack.simulator.stats().by_route.chat >= callsAtOpen + 2, { timeoutMs: 15_000, intervalMs: 50, what: () => 'two half-open probes' });
+    const stillDuring = await alice.batches.retrieve(created.id);
+    stack.simulator.clearFaults();
+    assert.equal(stillDuring.status, 'in_progress', 'the batch waits out the outage');
+    assert.equal(stillDuring.request_counts?.failed, 0, 'no line failed for the outage');
+    assert.ok((stillDuring.request_counts?.completed ?? 0) < 400 && stillDuring.request_counts?.completed === during.request_counts?.completed, 'nothing completed while the provider was down');
+
+    const done = await waitFor(async () => {
+      const batch = await alice.batches.retrieve(created.id);
+      return batch.status === 'completed' ? batch : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 250, what: () => 'the batch to finish after recovery' });
+    assert.deepEqual(done.request_counts, { total: 400, completed: 400, failed: 0 });
+    assert.equal((await lines(done.output_file_id)).length, 400);
   });
 
   it('cancels a running batch within 2 s, keeping what finished', async () => {

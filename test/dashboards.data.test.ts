@@ -58,6 +58,14 @@ describe('dashboards: every panel returns data', () => {
       // The rate-limit decisions panel needs the limiter on (childEnv turns it off); nothing is limited.
       RATE_LIMIT_IP_PER_MIN: '1000000',
     });
+    // The embedded store starts on first use (PGlite's first start takes seconds, more on a busy
+    // machine): started here, so the traffic script's 10 s request timeout measures Levee, not that.
+    const leveeUrl = stack.levee.url;
+    await waitFor(async () => ((await fetch(`${leveeUrl}/v1/collections`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined))?.status === 200 ? true : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      what: () => 'the embedded store to start',
+    });
     prometheus = await startPrometheus({ leveeTargets: [`127.0.0.1:${stack.levee.port}`, `127.0.0.1:${routing.stack.levee.port}`], interval: `${SCRAPE_SECONDS}s` });
     await waitFor(async () => ((await prometheus!.query('up{job="levee"} == 1')).length === 2 ? true : undefined), {
       timeoutMs: 15_000,
