@@ -85,7 +85,7 @@
     'for': '2m',
   },
 
-  // Background jobs (the pg-boss queue running Batch API batches; queue="levee-batches").
+  // Background jobs (the pg-boss queues: levee-batches, levee-batch-chunks, levee-imports).
   jobs: {
     // LeveeJobBacklogOld: the oldest job waiting in a queue (created, or due for a retry) has
     // waited longer than this (seconds). Every worker busy with long batches, JOB_CONCURRENCY=0

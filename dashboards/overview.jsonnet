@@ -144,7 +144,7 @@ g.dashboard(
     g.row('Background jobs'),
     g.timeseries(
       'Jobs queued and active',
-      'Per queue (levee-batches: one job per Batch API batch), jobs waiting for a worker (new, or due for a retry) and jobs running, fleet-wide (the queue is shared: the highest any replica reports). No data until a replica first uses the queue. Good: queued near 0; queued climbing while active stays at the workers\' total (JOB_CONCURRENCY summed over replicas) means every worker is busy.',
+      'Per queue (levee-batches: one job per Batch API batch; levee-batch-chunks: 100 lines of one; levee-imports: one per document import), jobs waiting for a worker (new, or due for a retry) and jobs running, fleet-wide (the queue is shared: the highest any replica reports). No data until a replica first uses the queue. Good: queued near 0; queued climbing while active stays at the workers\' total (JOB_CONCURRENCY summed over replicas) means every worker is busy.',
       'short',
       [g.target(queries.jobs(gauge), gauge + ' {{queue}}') for gauge in ['queued', 'active']],
       min=0,

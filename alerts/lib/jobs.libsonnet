@@ -1,5 +1,5 @@
-// Alerts on background jobs: the pg-boss queue (queue="levee-batches") and the Batch API lines it
-// runs. Both warn: a batch promises completion within 24 h and its failed lines are in its error
+// Alerts on background jobs: the pg-boss queues (levee-batches, levee-batch-chunks, levee-imports)
+// and the Batch API lines they run. Both warn: a batch promises completion within 24 h and its failed lines are in its error
 // file, so neither is a client-facing outage by itself (an LLM or Postgres outage pages on its own).
 function(config)
   local selector = config.leveeSelector;
@@ -29,7 +29,7 @@ function(config)
           labels: { severity: 'warning' },
           annotations: {
             summary: 'Jobs in queue {{ $labels.queue }} wait too long: the oldest has waited over %s.' % duration(jobs.oldestWaitingSeconds),
-            description: 'The oldest job waiting in {{ $labels.queue }} on {{ $labels.job }} has waited {{ $value | humanizeDuration }} (bar: %s) and no worker has taken it: every worker is busy (JOB_CONCURRENCY jobs each), none runs (JOB_CONCURRENCY=0 everywhere), or the workers are stuck. Its batch makes no progress meanwhile.' % duration(jobs.oldestWaitingSeconds),
+            description: 'The oldest job waiting in {{ $labels.queue }} on {{ $labels.job }} has waited {{ $value | humanizeDuration }} (bar: %s) and no worker has taken it: every worker is busy (JOB_CONCURRENCY jobs each), none runs (JOB_CONCURRENCY=0 everywhere), or the workers are stuck. Its batch or import makes no progress meanwhile.' % duration(jobs.oldestWaitingSeconds),
           },
         },
         {
