@@ -34,6 +34,8 @@ export interface ImportRunnerDeps extends ChunkRunner {
 }
 
 const PAUSE_MS = { first: 1_000, max: 15_000 };
+/** Waits after chunks yielded to a busy bulkhead: short, doubling. */
+const YIELD_MS = { first: 50, max: 1_000 };
 /** Runs of a chunk that failed on its own (its calls' retries spent) before it is given up on. */
 const MAX_CHUNK_ATTEMPTS = 3;
 
@@ -86,6 +88,7 @@ async function runChunks(deps: ImportRunnerDeps, entry: DocumentImport, collecti
   let stopped: ImportError | undefined;
   let thrown: { error: unknown } | undefined;
   let backoffMs = 0;
+  let yieldMs = 0;
   let pausedUntil = 0;
 
   const settle = async (chunk: ImportChunk, outcome: ChunkOutcome) => {
@@ -95,13 +98,18 @@ async function runChunks(deps: ImportRunnerDeps, entry: DocumentImport, collecti
       await deps.store.finishChunk(entry.id, chunk.chunk, outcome.result, signal);
       deps.onDocuments?.('completed', outcome.result.completed);
       backoffMs = 0;
-    } else if (outcome.kind === 'pause') {
+      yieldMs = 0;
+    } else if (outcome.kind === 'pause' || outcome.kind === 'yield') {
       queue.unshift(chunk);
-      // Other chunks refused by the same outage meanwhile do not lengthen this pause.
+      // Other chunks refused by the same cause meanwhile do not lengthen this pause.
       if (Date.now() >= pausedUntil) {
-        const pause = deps.pauseMs ?? PAUSE_MS;
-        backoffMs = Math.min(pause.max, backoffMs === 0 ? pause.first : backoffMs * 2);
-        pausedUntil = Date.now() + backoffMs;
+        if (outcome.kind === 'yield') {
+          yieldMs = Math.min(YIELD_MS.max, yieldMs === 0 ? YIELD_MS.first : yieldMs * 2);
+        } else {
+          const pause = deps.pauseMs ?? PAUSE_MS;
+          backoffMs = Math.min(pause.max, backoffMs === 0 ? pause.first : backoffMs * 2);
+        }
+        pausedUntil = Date.now() + (outcome.kind === 'yield' ? yieldMs : backoffMs);
       }
     } else {
       const tries = (attempts.get(chunk.chunk) ?? 0) + 1;

@@ -21,15 +21,16 @@ export interface ChunkRunner {
   timeoutMs: number;
 }
 
-/** "Not now" (a breaker open, a rate limit, a quota, a full bulkhead): the import waits until it passes. */
-const PAUSE_IMPORT = new Set<LeveeError['code']>(['dependency_unavailable', 'dependency_saturated', 'upstream_rate_limited', 'upstream_quota_exhausted']);
+/** "Not now" (a breaker open, a rate limit, a quota): the import waits until it passes. */
+const PAUSE_IMPORT = new Set<LeveeError['code']>(['dependency_unavailable', 'upstream_rate_limited', 'upstream_quota_exhausted']);
 
 /**
- * `done`: written; `pause`: wait, then run it again (not a failure); `retry`: run it again, a few
+ * `done`: written; `pause`: wait, then run it again (not a failure); `yield`: the same, briefly (a
+ * full bulkhead, or background work yielding to interactive calls); `retry`: run it again, a few
  * times at most; `fail`: give up on this chunk; `stop`: the import cannot go on (file or collection
  * gone, vectors of another size than the collection's).
  */
-export type ChunkOutcome = { kind: 'done'; result: ChunkResult } | { kind: 'pause' | 'retry' | 'fail'; error: LeveeError } | { kind: 'stop'; error: ImportError };
+export type ChunkOutcome = { kind: 'done'; result: ChunkResult } | { kind: 'pause' | 'yield' | 'retry' | 'fail'; error: LeveeError } | { kind: 'stop'; error: ImportError };
 
 export async function runChunk(runner: ChunkRunner, source: { owner: string; fileId: string }, collection: CollectionRow, chunk: ImportChunk, signal: AbortSignal): Promise<ChunkOutcome> {
   try {
@@ -45,6 +46,7 @@ export async function runChunk(runner: ChunkRunner, source: { owner: string; fil
     const levee = toLeveeError(error);
     // The model's vectors do not fit the collection: every chunk would fail the same way.
     if (levee.code === 'dimension_mismatch') return { kind: 'stop', error: { code: levee.code, message: levee.message, param: null, line: null } };
+    if (levee.code === 'dependency_saturated') return { kind: 'yield', error: levee };
     if (PAUSE_IMPORT.has(levee.code)) return { kind: 'pause', error: levee };
     return { kind: levee.retryable ? 'retry' : 'fail', error: levee };
   }
