@@ -10,6 +10,7 @@ import { postgresConfig, postgresEnvironment, type PostgresConfig } from './conf
 import { cacheConfig, cacheEnvironment, type CacheConfig } from './config/cache.ts';
 import { filesConfig, filesEnvironment, type FilesConfig } from './config/files.ts';
 import { conversationsConfig, idempotencyConfig, clientStateEnvironment, type ConversationsConfig, type IdempotencyConfig } from './config/client-state.ts';
+import { eventsConfig, eventsEnvironment, type EventsConfig } from './config/events.ts';
 import { jobsConfig, jobsEnvironment, type JobsConfig } from './config/jobs.ts';
 import { sharedStateConfig, sharedStateEnvironment, type QuotaConfig, type RateLimitConfig, type SharedStateConfig } from './config/shared-state.ts';
 
@@ -81,6 +82,7 @@ export const environmentSchema = z.object({
   ...filesEnvironment,
   ...clientStateEnvironment,
   ...jobsEnvironment,
+  ...eventsEnvironment,
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -119,6 +121,7 @@ export interface Config {
   files: FilesConfig;
   conversations: ConversationsConfig;
   jobs: JobsConfig;
+  events: EventsConfig;
   idempotency: IdempotencyConfig;
   redisUrl: Secret | undefined;
   adminToken: Secret | undefined;
@@ -210,6 +213,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     files: filesConfig(env),
     conversations: conversationsConfig(env),
     jobs: jobsConfig(env),
+    events: eventsConfig(env),
     idempotency: idempotencyConfig(env),
     redisUrl: secret(env.REDIS_URL),
     adminToken: secret(env.ADMIN_TOKEN),

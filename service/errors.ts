@@ -31,6 +31,8 @@ export const ERROR_TABLE = {
   /** A model no deployment serves (OpenAI's own code for it). */
   model_not_found: { status: 404, type: 'invalid_request_error', retryable: false },
   method_not_allowed: { status: 405, type: 'invalid_request_error', retryable: false },
+  /** A WebSocket endpoint asked for without the Upgrade handshake. */
+  upgrade_required: { status: 426, type: 'invalid_request_error', retryable: false },
   /** A collection with that name already exists. */
   collection_exists: { status: 409, type: 'invalid_request_error', retryable: false },
   /** A request with this Idempotency-Key is still running: retry once it has answered. */
@@ -42,12 +44,16 @@ export const ERROR_TABLE = {
   /** The embedding model answered with vectors of another size than the collection's dimension; nothing was written. */
   dimension_mismatch: { status: 422, type: 'invalid_request_error', retryable: false },
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error', retryable: true },
+  /** The client holds as many event connections as it may (WS_MAX_CONNECTIONS_PER_CLIENT). */
+  too_many_connections: { status: 429, type: 'rate_limit_error', retryable: true },
   internal_error: { status: 500, type: 'api_error', retryable: true },
   deadline_exceeded: { status: 504, type: 'api_error', retryable: true },
   /** A breaker is open (or isolated): answered at once, with Retry-After until the next probe. */
   dependency_unavailable: { status: 503, type: 'api_error', retryable: true },
   /** The dependency's bulkhead and queue are full. */
   dependency_saturated: { status: 503, type: 'api_error', retryable: true },
+  /** This replica holds all the event connections it may (WS_MAX_CONNECTIONS), or it is shutting down. */
+  replica_unavailable: { status: 503, type: 'api_error', retryable: true },
   /** The provider rate-limits us for longer than this request can wait. */
   upstream_rate_limited: { status: 429, type: 'rate_limit_error', retryable: true },
   /** Levee's own outgoing quota for the provider (shared by the fleet) is spent; the provider was not called. */

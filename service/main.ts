@@ -16,6 +16,10 @@ import { SHARED_FEATURES } from './capabilities/shared-features.ts';
 import { PostgresVectorStore } from './capabilities/vector-store/postgres-vector-store.ts';
 import { createBatches } from './composition/create-batches.ts';
 import { createJobs } from './composition/create-jobs.ts';
+import { LocalJobNotices } from './capabilities/job-notices/local-job-notices.ts';
+import { RedisJobNotices } from './capabilities/job-notices/redis-job-notices.ts';
+import { ConnectionManager } from './edge/websocket/connection-manager.ts';
+import { Events } from './features/events/events.ts';
 import { createCaches } from './composition/create-caches.ts';
 import { createImports } from './composition/create-imports.ts';
 import { createLlm } from './composition/create-llm.ts';
@@ -104,8 +108,12 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
   const embeddings = { llm: llm.gateway, batching: embeddingBatching, cache: caches.embeddings };
   const files = new Files({ store: fileStore, ...config.files, logger });
   const backgroundJobs = createJobs({ config, postgres, logger, metrics, closeables });
-  const batches = createBatches({ jobs: backgroundJobs, postgres, files: fileStore, outputFiles: files, lines: { chat, embeddings, timeoutMs: config.requests.timeoutMs }, logger, metrics });
-  const imports = createImports({ jobs: backgroundJobs, postgres, files: fileStore, llm: llm.gateway, embeddings: embeddingBatching, timeoutMs: config.requests.timeoutMs, logger, metrics });
+  const notices = redis ? new RedisJobNotices(redis, logger) : new LocalJobNotices();
+  const batches = createBatches({ jobs: backgroundJobs, postgres, files: fileStore, outputFiles: files, lines: { chat, embeddings, timeoutMs: config.requests.timeoutMs }, logger, metrics, notices });
+  const imports = createImports({ jobs: backgroundJobs, postgres, files: fileStore, llm: llm.gateway, embeddings: embeddingBatching, timeoutMs: config.requests.timeoutMs, logger, metrics, notices });
+  const events = new Events({ batches, imports, notices, breakers, pollIntervalMs: config.events.pollIntervalMs, logger });
+  const connections = new ConnectionManager({ config: config.events, logger, metrics });
+  closeables.push({ name: 'events', close: () => events.close() });
   backgroundJobs.resume();
 
   const app = createApp({
@@ -137,6 +145,7 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
           files,
           batches,
           imports,
+          events: { events, manager: connections, health, metrics },
           ...(config.adminToken ? { adminToken: config.adminToken.reveal() } : {}),
           ...(options.extraRoutes ? { extraRoutes: options.extraRoutes({ postgres }) } : {}),
         }
@@ -151,7 +160,16 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
     logger.info({ port: metricsServer.port }, 'metrics listening on their own port');
   }
   closeables.push({ name: 'telemetry', close: shutdownTracing });
-  installShutdown({ logger, health, server, drainDelayMs: config.shutdown.drainDelayMs, graceMs: config.shutdown.graceMs, closeables });
+  installShutdown({
+    logger,
+    health,
+    server,
+    drainDelayMs: config.shutdown.drainDelayMs,
+    graceMs: config.shutdown.graceMs,
+    closeables,
+    // Within the drain delay, or a moment when there is none: a client that never completes the close is cut.
+    onDrain: [() => connections.closeAll(Math.max(config.shutdown.drainDelayMs, 1_000))],
+  });
   health.markServing();
   logger.info({ host: server.host, port: server.port, environment: config.environment, role }, 'listening');
   return server;

@@ -19,6 +19,8 @@ export interface ShutdownOptions {
   health: HealthService;
   server: RunningServer;
   drainDelayMs: number;
+  /** Run as draining starts, not awaited by the drain delay (WebSocket connections get their going-away close). */
+  onDrain?: Array<() => Promise<void>>;
   graceMs: number;
   /** Closed in order after the listener, each given at most `closeTimeoutMs`. */
   closeables: Closeable[];
@@ -35,11 +37,14 @@ export function installShutdown(options: ShutdownOptions): { shutdown(reason: st
     if (started) return;
     started = true;
     health.markDraining();
+    // Long-lived connections hear it now, while the drain delay runs: the listener stops after it.
+    const drained = Promise.allSettled((options.onDrain ?? []).map((hook) => hook()));
     logger.info(
       { reason, drain_delay_ms: options.drainDelayMs, grace_ms: options.graceMs, in_flight: server.inFlight() },
       'shutdown: draining (send the signal again to exit at once)',
     );
     await delay(options.drainDelayMs);
+    await drained;
 
     logger.info({ in_flight: server.inFlight() }, 'shutdown: listener closed, waiting for in-flight requests');
     const { cut } = await server.stop(options.graceMs);

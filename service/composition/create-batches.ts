@@ -4,6 +4,7 @@
  * few lines at a time through the same chat and embeddings use cases as interactive calls).
  */
 import { PostgresBatchStore } from '../capabilities/batches/postgres-batch-store.ts';
+import type { JobNotices } from '../capabilities/job-notices/job-notices.ts';
 import type { FileStore } from '../capabilities/files/file-store.ts';
 import type { Files } from '../features/files/files.ts';
 import type { PostgresDependency } from '../deps/postgres/postgres-dependency.ts';
@@ -34,6 +35,8 @@ export interface CreateBatchesOptions {
   lines: LineRunner;
   logger: Logger;
   metrics: Metrics;
+  /** Told of each batch's changes, for live notifications. */
+  notices: JobNotices;
 }
 
 export function createBatches(options: CreateBatchesOptions): BatchesDeps {
@@ -52,6 +55,7 @@ export function createBatches(options: CreateBatchesOptions): BatchesDeps {
     },
     outputFiles: options.outputFiles,
     onLine: (endpoint: string, result: string) => options.metrics.batchLines.inc({ endpoint, result }),
+    onChange: (batchId: string) => options.notices.publish(batchId),
   };
   /** The queue runs a stopped job again (what finished is kept); say why it stopped. */
   const logged = async (batchId: string, signal: AbortSignal, run: () => Promise<void>) => {

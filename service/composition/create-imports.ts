@@ -3,6 +3,7 @@
  * import job validating its file, then writing a few chunks at a time through the upsert's own
  * embeddings and store calls), on the shared job queue (create-jobs.ts).
  */
+import type { JobNotices } from '../capabilities/job-notices/job-notices.ts';
 import type { FileStore } from '../capabilities/files/file-store.ts';
 import { PostgresImportStore } from '../capabilities/imports/postgres-import-store.ts';
 import { PostgresVectorStore } from '../capabilities/vector-store/postgres-vector-store.ts';
@@ -41,6 +42,8 @@ export interface CreateImportsOptions {
   timeoutMs: number;
   logger: Logger;
   metrics: Metrics;
+  /** Told of each import's changes, for live notifications. */
+  notices: JobNotices;
 }
 
 export function createImports(options: CreateImportsOptions): ImportsDeps {
@@ -58,6 +61,7 @@ export function createImports(options: CreateImportsOptions): ImportsDeps {
     concurrency: CHUNKS_PER_IMPORT,
     readBytes: READ_BYTES,
     onDocuments: (result: string, count: number) => metrics.importDocuments.inc({ result }, count),
+    onChange: (importId: string) => options.notices.publish(importId),
   };
   jobs.handle<{ importId: string }>(IMPORT_QUEUE, { retryLimit: 20, retryDelaySeconds: 2, retryBackoff: true, expireInSeconds: IMPORT_JOB_EXPIRY_SECONDS }, async (job) => {
     try {

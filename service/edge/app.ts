@@ -34,6 +34,7 @@ import { batchRoutes } from './routes/batches.ts';
 import { cacheHealthRoutes } from './routes/cache-health.ts';
 import { circuitBreakerRoutes } from './routes/circuit-breakers.ts';
 import { fileRoutes } from './routes/files.ts';
+import { eventRoutes, type EventsOptions } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { importRoutes } from './routes/imports.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -63,6 +64,8 @@ export interface AppOptions {
   batches?: BatchesDeps;
   /** Document imports (/v1/collections/:name/imports), behind the same guards as `v1`; unset: not mounted. */
   imports?: ImportsDeps;
+  /** Live notifications (/v1/events behind the /v1 guards, /admin/events behind ADMIN_TOKEN); unset: not mounted. */
+  events?: EventsOptions;
   /** Queue stats at /health/jobs; unset: not mounted. */
   jobs?: JobsReportOptions;
   breakers: BreakerRegistry;
@@ -97,6 +100,7 @@ export function createApp(options: AppOptions): Koa<LeveeState> {
   if (options.files) fileRoutes(router, options.files, options.v1?.guards);
   if (options.batches) batchRoutes(router, tools, options.batches, options.v1?.guards);
   if (options.imports) importRoutes(router, tools, options.imports, options.v1?.guards);
+  if (options.events) eventRoutes(router, options.events, options.v1?.guards, options.adminToken);
   options.extraRoutes?.(router, tools);
 
   app.use(errorHandler());

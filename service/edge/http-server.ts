@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { HttpConfig } from '../config.ts';
 import { startServerSpan } from '../telemetry/server-span.ts';
+import { routeUpgrades } from './websocket/upgrade.ts';
 
 export interface RunningServer {
   readonly port: number;
@@ -37,6 +38,8 @@ export async function startHttpServer(
     if (span) span.run(() => handler(request, response));
     else handler(request, response);
   });
+
+  routeUpgrades(server, handler);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -259,6 +259,43 @@ export function createMetrics() {
       labelNames: [LABEL.result],
       registers,
     }),
+    websocketConnections: new client.Gauge({
+      name: METRIC.websocketConnections,
+      help: 'Open WebSocket connections on this replica, by endpoint (client: /v1/events, admin: /admin/events).',
+      labelNames: [LABEL.endpoint],
+      registers,
+    }),
+    websocketConnectionsLimit: new client.Gauge({ name: METRIC.websocketConnectionsLimit, help: 'WS_MAX_CONNECTIONS: the connections this replica accepts in all.', registers }),
+    websocketRefused: new client.Counter({
+      name: METRIC.websocketRefused,
+      help: 'Upgrades refused by the connection manager: per_client_limit (429), total_limit (503), draining (503). Refusals for a missing or wrong key count in levee_auth_failures_total.',
+      labelNames: [LABEL.endpoint, LABEL.reason],
+      registers,
+    }),
+    websocketClosed: new client.Counter({
+      name: METRIC.websocketClosed,
+      help: 'WebSocket connections closed, by reason: client, idle (no message either way for WS_IDLE_TIMEOUT_MS), slow_consumer (send buffer full), shutdown (1001), sweep (found dead).',
+      labelNames: [LABEL.endpoint, LABEL.reason],
+      registers,
+    }),
+    websocketTerminated: new client.Counter({
+      name: METRIC.websocketTerminated,
+      help: 'WebSocket connections cut without a close handshake: pong_timeout (no pong within WS_PONG_TIMEOUT_MS of a ping).',
+      labelNames: [LABEL.endpoint, LABEL.reason],
+      registers,
+    }),
+    websocketMessagesSent: new client.Counter({
+      name: METRIC.websocketMessagesSent,
+      help: 'WebSocket messages sent, by endpoint and message type.',
+      labelNames: [LABEL.endpoint, LABEL.messageType],
+      registers,
+    }),
+    websocketSendBufferDrops: new client.Counter({
+      name: METRIC.websocketSendBufferDrops,
+      help: 'Messages not sent because the connection\'s send buffer was full (WS_SEND_BUFFER_BYTES); the connection is closed for it.',
+      labelNames: [LABEL.endpoint],
+      registers,
+    }),
     modelDeploymentsAvailable: new client.Gauge({
       name: METRIC.modelDeploymentsAvailable,
       help: 'Deployments able to serve a public model now, its fallbacks included: breaker closed (half-open admits only a probe). 0: its requests fail. model="_any" for the provider serving every model without a MODELS_FILE.',

@@ -89,6 +89,13 @@ describe('telemetry names', () => {
       jobsOldestWaiting: 'levee_jobs_oldest_waiting_seconds',
       batchLines: 'levee_batch_lines_total',
       importDocuments: 'levee_import_documents_total',
+      websocketConnections: 'levee_websocket_connections',
+      websocketConnectionsLimit: 'levee_websocket_connections_limit',
+      websocketRefused: 'levee_websocket_refused_total',
+      websocketClosed: 'levee_websocket_closed_total',
+      websocketTerminated: 'levee_websocket_terminated_total',
+      websocketMessagesSent: 'levee_websocket_messages_sent_total',
+      websocketSendBufferDrops: 'levee_websocket_send_buffer_drops_total',
     });
   });
 
@@ -120,6 +127,7 @@ describe('telemetry names', () => {
       cache: 'cache',
       result: 'result',
       tier: 'tier',
+      messageType: 'type',
     });
   });
 

@@ -103,6 +103,13 @@ export const METRIC = {
   batchLines: 'levee_batch_lines_total',
   /** Documents of imports into collections, by result. */
   importDocuments: 'levee_import_documents_total',
+  websocketConnections: 'levee_websocket_connections',
+  websocketConnectionsLimit: 'levee_websocket_connections_limit',
+  websocketRefused: 'levee_websocket_refused_total',
+  websocketClosed: 'levee_websocket_closed_total',
+  websocketTerminated: 'levee_websocket_terminated_total',
+  websocketMessagesSent: 'levee_websocket_messages_sent_total',
+  websocketSendBufferDrops: 'levee_websocket_send_buffer_drops_total',
 } as const;
 
 /** Label names, shared by metrics so dashboards can join them. */
@@ -135,6 +142,8 @@ export const LABEL = {
   cache: 'cache',
   result: 'result',
   tier: 'tier',
+  /** A WebSocket message's `type` (a fixed set). */
+  messageType: 'type',
 } as const;
 
 export const SPAN_ATTRIBUTE = {

@@ -83,6 +83,8 @@ export interface BatchStore {
   create(batch: Omit<Batch, 'finalizedBy' | 'errors' | 'outputFileId' | 'errorFileId' | 'inProgressAt' | 'finalizingAt' | 'completedAt' | 'failedAt' | 'expiredAt' | 'cancellingAt' | 'cancelledAt' | 'counts' | 'status'>, signal: AbortSignal): Promise<Batch>;
   /** Another owner's batch answers undefined, like one that never existed. */
   get(owner: string, id: string, signal: AbortSignal): Promise<Batch | undefined>;
+  /** The owner's batches not yet ended (validating, in progress, finalizing, cancelling), newest first. */
+  active(owner: string, limit: number, signal: AbortSignal): Promise<Batch[]>;
   /** For workers: the batch whoever owns it. */
   load(id: string, signal: AbortSignal): Promise<Batch | undefined>;
   /** Newest first; `after` is the last id of the previous page (undefined when it names none of this owner's). */

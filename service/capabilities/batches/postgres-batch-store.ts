@@ -47,6 +47,22 @@ export class PostgresBatchStore implements BatchStore {
     return this.#one(`SELECT ${BATCH_COLUMNS} FROM levee_batches WHERE id = $1 AND owner = $2`, [id, owner], signal);
   }
 
+  active(owner: string, limit: number, signal: AbortSignal): Promise<Batch[]> {
+    return this.#postgres.query(
+      'batches',
+      async (client) =>
+        (
+          await client.query<BatchRow>(
+            `SELECT ${BATCH_COLUMNS} FROM levee_batches
+              WHERE owner = $1 AND status IN ('validating', 'in_progress', 'finalizing', 'cancelling')
+              ORDER BY created_at DESC, id DESC LIMIT $2`,
+            [owner, limit],
+          )
+        ).rows.map(toBatch),
+      signal,
+    );
+  }
+
   load(id: string, signal: AbortSignal): Promise<Batch | undefined> {
     return this.#one(`SELECT ${BATCH_COLUMNS} FROM levee_batches WHERE id = $1`, [id], signal);
   }

@@ -77,6 +77,8 @@ export interface ImportStore {
   get(owner: string, id: string, signal: AbortSignal): Promise<DocumentImport | undefined>;
   /** One owner's imports into one collection, newest first; `after` is the last id of the previous page (undefined when it names none of them). */
   list(owner: string, collection: string, query: { limit: number; after: string | undefined }, signal: AbortSignal): Promise<ImportPage | undefined>;
+  /** The owner's imports not yet ended (validating, in progress), newest first, whatever the collection. */
+  active(owner: string, limit: number, signal: AbortSignal): Promise<DocumentImport[]>;
   /** For workers: the import whoever owns it. */
   load(id: string, signal: AbortSignal): Promise<DocumentImport | undefined>;
   /** Validation passed: stores the chunks, counts and bad lines and moves to in_progress, in one transaction (only from validating). */

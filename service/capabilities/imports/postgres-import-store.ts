@@ -55,6 +55,20 @@ export class PostgresImportStore implements ImportStore {
     );
   }
 
+  active(owner: string, limit: number, signal: AbortSignal): Promise<DocumentImport[]> {
+    return this.#postgres.query(
+      'imports',
+      async (client) =>
+        (
+          await client.query<ImportRow>(
+            `SELECT ${IMPORT_COLUMNS} FROM levee_imports WHERE owner = $1 AND status IN ('validating', 'in_progress') ORDER BY created_at DESC, id DESC LIMIT $2`,
+            [owner, limit],
+          )
+        ).rows.map(toImport),
+      signal,
+    );
+  }
+
   load(id: string, signal: AbortSignal): Promise<DocumentImport | undefined> {
     return this.#one(`SELECT ${IMPORT_COLUMNS} FROM levee_imports WHERE id = $1`, [id], signal);
   }

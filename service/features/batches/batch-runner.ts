@@ -27,6 +27,8 @@ export interface BatchRunnerDeps {
   outputFiles: Pick<Files, 'createOutputFile'>;
   /** Told of every line's result, for metrics. */
   onLine?: (endpoint: string, result: 'completed' | 'failed' | 'deferred') => void;
+  /** Told when the batch's stored state changed (status, counts, files): live notifications. */
+  onChange?: (batchId: string) => void;
 }
 
 /** `jobId`: this job's id, which a retry of it keeps (it decides who writes the output files). */
@@ -52,6 +54,7 @@ async function validate(deps: BatchRunnerDeps, batch: Batch, signal: AbortSignal
     if ('errors' in input) await deps.store.fail(batch.id, input.errors, signal);
     else await deps.store.start(batch.id, input.lines, signal);
   }
+  deps.onChange?.(batch.id);
   return (await deps.store.load(batch.id, signal)) ?? batch;
 }
 
@@ -60,7 +63,7 @@ async function validate(deps: BatchRunnerDeps, batch: Batch, signal: AbortSignal
  * crashed while writing finds it still finalizing under its own id on its retry, and writes again.
  */
 export async function closeIfOver(deps: BatchRunnerDeps, batchId: string, jobId: string, signal: AbortSignal): Promise<void> {
-  await deps.store.close(batchId, jobId, signal);
+  if (await deps.store.close(batchId, jobId, signal)) deps.onChange?.(batchId);
   const batch = await deps.store.load(batchId, signal);
   if (batch?.status === 'finalizing' && batch.finalizedBy === jobId) await finalize(deps, batch, signal);
 }
@@ -71,4 +74,5 @@ async function finalize(deps: BatchRunnerDeps, batch: Batch, signal: AbortSignal
   const finished = await deps.store.finished(batch.id, signal);
   const files = await writeBatchOutput(deps, batch, finished, ending === 'expired', signal);
   await deps.store.transition(batch.id, ['finalizing'], ending, files, signal);
+  deps.onChange?.(batch.id);
 }

@@ -92,6 +92,20 @@ export async function getBatch(deps: BatchesDeps, owner: string, id: string, sig
   return batchObject(batch);
 }
 
+/** The batch as GET shows it; undefined when it is not the owner's. */
+export async function findBatch(deps: Pick<BatchesDeps, 'store'>, owner: string, id: string, signal: AbortSignal) {
+  const batch = await deps.store.get(owner, id, signal);
+  return batch && batchObject(batch);
+}
+
+/** The owner's batches still running, as GET shows them. */
+export async function activeBatches(deps: Pick<BatchesDeps, 'store'>, owner: string, signal: AbortSignal) {
+  return (await deps.store.active(owner, ACTIVE_LIMIT, signal)).map(batchObject);
+}
+
+/** Running batches of one owner followed at once by a subscription to all of them. */
+const ACTIVE_LIMIT = 100;
+
 const listQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   after: z.string().min(1).max(128).optional(),

@@ -68,6 +68,7 @@ async function runLines(deps: BatchRunnerDeps, batch: Batch, lines: { first: num
       writing = taken;
       try {
         await deps.store.finish(batch.id, taken, signal);
+        if (taken.length > 0) deps.onChange?.(batch.id);
       } catch (error) {
         results.unshift(...taken);
         throw error;

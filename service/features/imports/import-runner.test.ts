@@ -31,6 +31,10 @@ class MemoryImportStore implements ImportStore {
     return { imports: [this.entry], hasMore: false };
   }
 
+  async active() {
+    return [this.entry];
+  }
+
   async load() {
     return structuredClone(this.entry);
   }

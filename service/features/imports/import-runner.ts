@@ -27,6 +27,8 @@ export interface ImportRunnerDeps extends ChunkRunner {
   concurrency: number;
   /** Bytes per read while validating the file. */
   readBytes: number;
+  /** Told when the import's stored state changed (status, counts): live notifications. */
+  onChange?: (importId: string) => void;
   /** Told of documents as they end, for metrics. */
   onDocuments?: (result: 'completed' | 'failed', count: number) => void;
   /** Waits after chunks met "not now", doubling from the first to the last (ms); default PAUSE_MS. */
@@ -51,6 +53,7 @@ export async function runImport(deps: ImportRunnerDeps, importId: string, signal
   const stopped = collection ? await runChunks(deps, entry, collection, signal) : collectionGone(entry.collection);
   if (stopped) await deps.store.fail(entry.id, stopped, signal);
   else await deps.store.complete(entry.id, signal);
+  deps.onChange?.(entry.id);
 }
 
 async function validate(deps: ImportRunnerDeps, entry: DocumentImport, signal: AbortSignal): Promise<DocumentImport> {
@@ -77,6 +80,7 @@ async function validate(deps: ImportRunnerDeps, entry: DocumentImport, signal: A
       await deps.store.fail(entry.id, fileGone, signal);
     }
   }
+  deps.onChange?.(entry.id);
   return (await deps.store.load(entry.id, signal)) ?? entry;
 }
 
@@ -96,6 +100,7 @@ async function runChunks(deps: ImportRunnerDeps, entry: DocumentImport, collecti
       stopped ??= outcome.error;
     } else if (outcome.kind === 'done') {
       await deps.store.finishChunk(entry.id, chunk.chunk, outcome.result, signal);
+      deps.onChange?.(entry.id);
       deps.onDocuments?.('completed', outcome.result.completed);
       backoffMs = 0;
       yieldMs = 0;
@@ -119,6 +124,7 @@ async function runChunks(deps: ImportRunnerDeps, entry: DocumentImport, collecti
         return;
       }
       await deps.store.finishChunk(entry.id, chunk.chunk, failedChunk(chunk, outcome.error), signal);
+      deps.onChange?.(entry.id);
       deps.onDocuments?.('failed', chunk.lines.length);
     }
   };

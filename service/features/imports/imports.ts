@@ -76,6 +76,20 @@ export async function getImport(deps: ImportsDeps, owner: string, name: string, 
   return importObject(entry);
 }
 
+/** The import as GET shows it, whatever its collection; undefined when it is not the owner's. */
+export async function findImport(deps: Pick<ImportsDeps, 'store'>, owner: string, id: string, signal: AbortSignal) {
+  const entry = await deps.store.get(owner, id, signal);
+  return entry && importObject(entry);
+}
+
+/** The owner's imports still running, as GET shows them. */
+export async function activeImports(deps: Pick<ImportsDeps, 'store'>, owner: string, signal: AbortSignal) {
+  return (await deps.store.active(owner, ACTIVE_LIMIT, signal)).map(importObject);
+}
+
+/** Running jobs of one owner followed at once by a subscription to all of them. */
+const ACTIVE_LIMIT = 100;
+
 const listQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   after: z.string().min(1).max(128).optional(),
