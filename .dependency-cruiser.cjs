@@ -23,6 +23,7 @@ const CAPABILITY_INTERFACES = [
   '^service/capabilities/health/health-check[.]ts$',
   '^service/capabilities/idempotency/idempotency-store[.]ts$',
   '^service/capabilities/imports/import-store[.]ts$',
+  '^service/capabilities/job-notices/job-notices[.]ts$',
   '^service/capabilities/jobs/job-queue[.]ts$',
   '^service/capabilities/rate-limits/rate-limit[.]ts$',
   '^service/capabilities/vector-store/vector-store[.]ts$',

@@ -18,7 +18,7 @@ import type { LeveeContext, LeveeMiddleware, LeveeState } from '../state.ts';
 import type { ConnectionManager, Endpoint } from '../websocket/connection-manager.ts';
 import { acceptUpgrade, isUpgrade } from '../websocket/upgrade.ts';
 
-export const EVENTS_PROTOCOL = 'levee.events.v1';
+const EVENTS_PROTOCOL = 'levee.events.v1';
 const KEY_PROTOCOL_PREFIX = 'levee.key.';
 
 export interface EventsOptions {

@@ -15,7 +15,7 @@ import type { Metrics } from '../../telemetry/metrics.ts';
 export type Endpoint = 'client' | 'admin';
 
 /** Close codes (RFC 6455): going away at shutdown, policy for a consumer too slow; 4000+ are ours. */
-export const CLOSE = { goingAway: 1001, policy: 1008, idle: 4000 } as const;
+const CLOSE = { goingAway: 1001, policy: 1008, idle: 4000 } as const;
 
 export type CloseReason = 'client' | 'idle' | 'slow_consumer' | 'shutdown' | 'sweep' | 'pong_timeout';
 

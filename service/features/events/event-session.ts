@@ -28,7 +28,7 @@ export interface EventSessionOptions {
 }
 
 /** The update message for a job: `batch.updated` with `batch`, or `import.updated` with `import`. */
-export function jobUpdate(job: JobObject): ServerMessage {
+function jobUpdate(job: JobObject): ServerMessage {
   return job.id.startsWith('imp_') ? { type: 'import.updated', import: job } : { type: 'batch.updated', batch: job };
 }
 
