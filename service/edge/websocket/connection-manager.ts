@@ -163,7 +163,7 @@ export class ConnectionManager {
         message = undefined;
       }
       if (message === undefined) {
-        connection.send({ type: 'error', error: { code: 'invalid_message', message: 'Each message must be one JSON object (text frame).' } });
+        connection.send({ type: 'error', error: { code: 'invalid_message', message: 'Each message must be one JSON object (text frame).', param: null } });
         return;
       }
       for (const handler of messageHandlers) handler(message);
