@@ -148,6 +148,8 @@ export class JobWatch {
     }
     for (const job of jobs) {
       const followed = this.#followed(owner, job.id);
+      // What the listeners get now counts as sent: the next read sends only a change.
+      followed.lastSeen ??= JSON.stringify(job);
       for (const listener of listeners) {
         if (followed.listeners.has(listener)) continue;
         followed.listeners.add(listener);
