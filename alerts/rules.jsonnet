@@ -9,6 +9,7 @@ function(overrides={})
     + (import 'lib/resilience.libsonnet')(config)
     + (import 'lib/routing.libsonnet')(config)
     + (import 'lib/jobs.libsonnet')(config)
+    + (import 'lib/events.libsonnet')(config)
     + (import 'lib/platform.libsonnet')(config);
 
   // Every alert links to its runbook section; added here so no rule can forget it.

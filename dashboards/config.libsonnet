@@ -108,6 +108,17 @@
     lineErrorFor: '10m',
   },
 
+  // Live notifications: the WebSocket connections of /v1/events and /admin/events.
+  websocket: {
+    // LeveeWebSocketConnectionsNearLimit: a replica's open connections (both endpoints) at this
+    // share of its WS_MAX_CONNECTIONS or more. Past the limit it refuses new ones with 503
+    // replica_unavailable; clients reconnect elsewhere only if the balancer sends them elsewhere.
+    nearLimitRatio: 0.9,
+    // Held this long: the reconnect burst after another replica drains settles within minutes,
+    // a fleet short of connection slots does not.
+    nearLimitFor: '5m',
+  },
+
   // Dashboards.
   dashboards: {
     // Grafana uid prefix: stable uids keep links and bookmarks working across re-renders.

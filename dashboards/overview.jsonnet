@@ -6,12 +6,16 @@
 // saturation (how long jobs wait, how many run, how lines end). The dependencies dashboard is
 // per dependency and LLM provider (its variables); job series carry neither, and what a batch
 // line meets in a dependency already shows there with the interactive calls.
+//
+// Live connections (the WebSocket endpoints /v1/events and /admin/events) are here for the same
+// reason: a client API of its own, whose saturation is the replica's connection limit.
 local config = import 'config.libsonnet';
 local g = import 'lib/grafana.libsonnet';
 local q = import 'lib/queries.libsonnet';
 
 local http = 'http_server_request_duration_seconds';
 local batchLines = 'levee_batch_lines_total';
+local websocket = 'levee_websocket_';
 local percentiles = [[0.5, 'p50'], [0.95, 'p95'], [0.99, 'p99']];
 
 local queries = {
@@ -41,6 +45,15 @@ local queries = {
   // with lines answered and none failed there is no failed series: 0 × answered, not no data.
   local answered = q.sumRate(batchLines, ['endpoint'], ['result=~"completed|failed"']),
   batchLinesFailed: '(%s or 0 * %s) / %s' % [q.sumRate(batchLines, ['endpoint'], ['result="failed"']), answered, answered],
+
+  // Limits are per replica (WS_MAX_CONNECTIONS counts both endpoints), so the busiest replica is
+  // what meets its limit: max over replicas, never the fleet's sum.
+  wsOpenByEndpoint: q.aggregate('max', websocket + 'connections', ['endpoint']),
+  wsOpenBusiestReplica: 'max(%s)' % q.aggregate('sum', websocket + 'connections', ['instance']),
+  wsLimit: q.aggregate('max', websocket + 'connections_limit'),
+  wsRate(counter): q.sumRate(websocket + counter + '_total', ['endpoint', 'reason']),
+  wsMessages: q.sumRate(websocket + 'messages_sent_total', ['endpoint', 'type']),
+  wsDrops: q.sumRate(websocket + 'send_buffer_drops_total', ['endpoint']),
 };
 
 g.dashboard(
@@ -171,6 +184,51 @@ g.dashboard(
       [g.target(queries.batchLinesFailed, '{{endpoint}}')],
       min=0,
       thresholds=[[config.jobs.lineErrorRatio, 'red']],
+    ),
+
+    g.row('Live connections (WebSocket)'),
+    g.timeseries(
+      'Open connections vs the limit',
+      'Open WebSocket connections on the busiest replica, per endpoint (client: /v1/events, admin: /admin/events) and both together, against the connections a replica accepts in all (WS_MAX_CONNECTIONS; a client key holds at most WS_MAX_CONNECTIONS_PER_CLIENT per replica). Good: well under the limit; at %g %% of it for %s, LeveeWebSocketConnectionsNearLimit opens a ticket; at the limit, new connections are refused with 503.' % [config.websocket.nearLimitRatio * 100, config.websocket.nearLimitFor],
+      'short',
+      [
+        g.target(queries.wsOpenByEndpoint, '{{endpoint}}'),
+        g.target(queries.wsOpenBusiestReplica, 'both endpoints'),
+        g.target(queries.wsLimit, 'limit'),
+      ],
+      w=24,
+      min=0,
+    ),
+    g.timeseries(
+      'Connections refused by reason',
+      'Handshakes refused after the key was accepted, per second, by endpoint and reason: per_client_limit (429 too_many_connections: the key holds WS_MAX_CONNECTIONS_PER_CLIENT already), total_limit (503: the replica is full), draining (503: shutting down). Missing or wrong keys are 401/403 answers in the request metrics, not here. Good: 0 but for draining during deploys; a steady per_client_limit is a client that leaks connections.',
+      'ops',
+      [g.target(queries.wsRate('refused'), '{{endpoint}} {{reason}}')],
+      stack=true,
+    ),
+    g.timeseries(
+      'Connections ended by reason',
+      'Connections that ended, per second, by endpoint and reason. Closed: client (the client closed it), idle (no message either way for WS_IDLE_TIMEOUT_MS, code 4000), slow_consumer (its send buffer filled, 1008), shutdown (1001 at drain), sweep (found dead). Cut: pong_timeout (no pong within WS_PONG_TIMEOUT_MS of a ping; no close handshake). Good: mostly client; pong_timeout climbing means clients or a proxy between drop connections silently.',
+      'ops',
+      [
+        g.target(queries.wsRate('closed'), 'closed {{endpoint}} {{reason}}'),
+        g.target(queries.wsRate('terminated'), 'cut {{endpoint}} {{reason}}'),
+      ],
+      stack=true,
+    ),
+    g.timeseries(
+      'Messages sent by type',
+      'WebSocket messages sent per second, by endpoint and type (welcome, batch.updated, import.updated, subscribed, pong, error, breakers, breaker.transition…). Good: following job progress and clients; many error messages mean a client sends messages Levee does not understand.',
+      'ops',
+      [g.target(queries.wsMessages, '{{endpoint}} {{type}}')],
+      stack=true,
+    ),
+    g.timeseries(
+      'Send-buffer drops',
+      'Messages not sent because a connection\'s send buffer was full (WS_SEND_BUFFER_BYTES): the client reads too slowly, and the connection is closed as slow_consumer (1008). Good: 0; a few are clients on bad networks, many at once is Levee sending more than clients can take.',
+      'ops',
+      [g.target(queries.wsDrops, '{{endpoint}}')],
+      min=0,
     ),
   ],
 )

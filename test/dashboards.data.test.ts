@@ -100,6 +100,7 @@ describe('dashboards: every panel returns data', () => {
     assert.equal(summary.llmBreakerStateAtEnd, 'closed', `the LLM breaker closed again\n${describeSummary()}`);
     assert.equal(summary.byStatus['0'], undefined, `no request went unanswered\n${describeSummary()}`);
     assert.equal(summary.byStatus['429'], undefined, `the rate limit and quota never limited\n${describeSummary()}`);
+    assert.ok(summary.eventMessages >= 2, `the live-notifications connection got its welcome and a pong\n${describeSummary()}`);
 
     // Prometheus has scraped past the end of the script (two samples after it, to be safe).
     const end = summary.endedAt / 1000;

@@ -5,10 +5,13 @@
  * caller can check the script really did what it says before trusting anything measured during it.
  *
  * Used by the dashboards' "every panel returns data" test; meant to be reused by benchmarks and
- * chaos runs, so it depends on nothing but fetch and the simulator's in-process handle.
+ * chaos runs, so it depends on nothing but fetch, a WebSocket client and the simulator's
+ * in-process handle.
  */
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
+import { WebSocket } from 'ws';
 import type { FaultRuleInput } from '../../simulator/fault-rules.ts';
 import type { SimulatorHandle } from '../../simulator/server.ts';
 
@@ -63,6 +66,8 @@ export interface TrafficSummary {
   breakerOpenedAfterMs: number | undefined;
   /** The LLM breaker's state (GET /health/circuit-breakers) when the script ended. */
   llmBreakerStateAtEnd: string;
+  /** Messages the live-notifications connection received (its welcome and the pong at least). */
+  eventMessages: number;
 }
 
 /** Longest any one request may take before it counts as status 0. */
@@ -94,7 +99,8 @@ const ROUND_EVERY_MS = 150;
  *
  * 0. Setup: installs a healthy latency on the simulator (median 15 ms, p99 120 ms, every route);
  *    creates a collection `traffic-<run id>` and upserts 6 documents (the embedded Postgres starts
- *    on first use: this can take seconds).
+ *    on first use: this can take seconds); opens a live-notifications WebSocket (`/v1/events`),
+ *    sends it a ping and waits for the pong, and holds it open until the teardown.
  * 1. Healthy, 8 s: every ~150 ms one round of, concurrently,
  *    - a chat completion (not cacheable: no temperature, no seed),
  *    - a chat completion with `temperature: 0` from a set of 3 prompts (chat cache: 3 misses, then hits),
@@ -112,13 +118,14 @@ const ROUND_EVERY_MS = 150;
  * 3. Recovery: the outage rule is removed; healthy-phase rounds continue until GET
  *    /health/circuit-breakers reports the LLM breaker closed (a half-open probe and a second good
  *    call close it), then 1 s more; at most 8 s in all.
- * 4. Teardown: deletes the collection and removes the script's fault rules.
+ * 4. Teardown: closes the WebSocket, deletes the collection and removes the script's fault rules.
  */
 export async function mixedTrafficWithLlmOutage(target: TrafficTarget): Promise<TrafficSummary> {
   const run = randomUUID().slice(0, 8);
   const collection = `traffic-${run}`;
   const recorder = new Recorder('mixedTrafficWithLlmOutage', target);
   const { simulator } = target;
+  let events: EventsConnection | undefined;
 
   // 0. Setup.
   recorder.phase('setup');
@@ -128,6 +135,7 @@ export async function mixedTrafficWithLlmOutage(target: TrafficTarget): Promise<
     const documents = ['rivers flood in spring', 'levees hold water back', 'breakers open on failures', 'caches answer repeats', 'streams send tokens', 'quotas bound the spend']
       .map((text, index) => ({ id: `doc-${index}`, text, metadata: { index } }));
     await recorder.send('collection', 'POST', `/v1/collections/${collection}/documents`, { documents }, { expect: 200 });
+    events = await openEvents(target);
 
     let round = 0;
     /** One round of mixed traffic: each request concurrently, answers all read. */
@@ -184,12 +192,42 @@ export async function mixedTrafficWithLlmOutage(target: TrafficTarget): Promise<
     simulator.setFaults([HEALTHY_LATENCY]);
     if (await roundsFor(7_000, async () => (await recorder.llmBreakerState()) === 'closed')) await roundsFor(1_000);
   } finally {
-    // 4. Teardown, also after a failure: the collection goes, the simulator is left as found (no rules).
+    // 4. Teardown, also after a failure: the connection and the collection go, the simulator is left as found (no rules).
     recorder.phase('teardown');
+    await events?.close();
     await recorder.send('collection', 'DELETE', `/v1/collections/${collection}`, undefined).catch(() => undefined);
     simulator.clearFaults();
   }
-  return recorder.summary(await recorder.llmBreakerState());
+  return recorder.summary(await recorder.llmBreakerState(), events?.received() ?? 0);
+}
+
+interface EventsConnection {
+  /** Messages received so far. */
+  received(): number;
+  close(): Promise<void>;
+}
+
+/** A `/v1/events` connection, open once its welcome came and a ping was answered with a pong. */
+async function openEvents(target: TrafficTarget): Promise<EventsConnection> {
+  const socket = new WebSocket(`${target.leveeUrl.replace(/^http/, 'ws')}/v1/events`, { headers: target.headers ?? {} });
+  const types: string[] = [];
+  socket.on('message', (data) => types.push(String((JSON.parse(String(data)) as { type?: unknown }).type)));
+  const deadline = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  await once(socket, 'open', { signal: deadline });
+  // Past the handshake an error ends in 'close' (which `close()` awaits); nothing to throw.
+  socket.on('error', () => {});
+  socket.send(JSON.stringify({ type: 'ping' }));
+  while (!types.includes('pong')) await once(socket, 'message', { signal: deadline });
+  if (types[0] !== 'welcome') throw new Error(`traffic script: /v1/events sent ${types.join(', ')}, not a welcome first`);
+  return {
+    received: () => types.length,
+    async close() {
+      if (socket.readyState === WebSocket.CLOSED) return;
+      const closed = once(socket, 'close');
+      socket.close();
+      await closed;
+    },
+  };
 }
 
 /** Sends requests and counts what came back, per phase. */
@@ -262,7 +300,7 @@ class Recorder {
     }
   }
 
-  summary(llmBreakerStateAtEnd: string): TrafficSummary {
+  summary(llmBreakerStateAtEnd: string, eventMessages: number): TrafficSummary {
     const endedAt = Date.now();
     const current = this.#phases.at(-1);
     if (current) current.endedAt = endedAt;
@@ -279,6 +317,7 @@ class Recorder {
       completedStreams: this.#completedStreams,
       breakerOpenedAfterMs: this.breakerOpenedAfterMs,
       llmBreakerStateAtEnd,
+      eventMessages,
     };
   }
 
