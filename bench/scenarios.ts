@@ -111,7 +111,7 @@ export async function breakerOpen(context: BenchContext): Promise<void> {
   const { connections } = context.settings;
   for (const target of context.targets.filter((candidate) => candidate.name !== 'baseline')) {
     const admin = { method: 'POST', token: context.adminToken };
-    await call(target.process.origin, '/admin/circuit-breakers/llm/isolate', admin);
+    await call(target.process.origin, '/admin/circuit-breakers/llm/default/isolate', admin);
     try {
       await call(target.process.origin, CHAT_PATH, { body: JSON.parse(CHAT_BODY), expect: [503] });
       for (const [level, count] of [[`max (${connections} connections), 503 expected`, connections], [`${SINGLE_CONNECTION}, 503 expected`, 1]] as const) {
@@ -119,7 +119,7 @@ export async function breakerOpen(context: BenchContext): Promise<void> {
         await measure(context, { scenario: 'breaker-open', target, level, ...loadRun(context, target, options) });
       }
     } finally {
-      await call(target.process.origin, '/admin/circuit-breakers/llm/reset', admin);
+      await call(target.process.origin, '/admin/circuit-breakers/llm/default/reset', admin);
     }
   }
 }
