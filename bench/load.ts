@@ -1,13 +1,11 @@
 /**
- * One closed-loop HTTP load run with autocannon (programmatic API), measured into RunFigures
+ * One closed-loop HTTP load run at full speed with autocannon (paced loads: paced-load.ts) (programmatic API), measured into RunFigures
  * together with the target process's CPU and peak RSS.
  *
  * Latency: every response's time is taken from autocannon's `response` event (hrtime from the
  * request's write to the response's end), only for expected statuses, and the percentiles are
  * exact over those samples — autocannon's own summary has no p95 (its percentiles are p90,
- * p97.5, p99, …). Its coordinated-omission correction is off: autocannon 9 records it with an
- * expected interval of ceil(1 / per-connection rate) ms, i.e. always 1 ms, which would add
- * fabricated samples rather than correct anything.
+ * p97.5, p99, …).
  */
 import autocannon from 'autocannon';
 import { latencyPercentiles, round } from './figures.ts';
@@ -24,8 +22,6 @@ export interface LoadOptions {
   body: string | (() => string);
   connections: number;
   durationSeconds: number;
-  /** Requests per second across all connections (autocannon `overallRate`); unset: as fast as it answers. */
-  overallRate?: number;
   /** Statuses that count as completed (default 200). */
   expectedStatuses?: readonly number[];
   /** The process whose CPU and RSS are sampled; unset: not sampled (warm-ups). */
@@ -60,7 +56,6 @@ export function runLoad(options: LoadOptions): Promise<LoadOutcome> {
         duration: options.durationSeconds,
         headers: { 'content-type': 'application/json', ...options.headers },
         requests: [request],
-        ...(options.overallRate ? { overallRate: options.overallRate, ignoreCoordinatedOmission: true } : {}),
         timeout: 10,
       },
       (error, result) => {

