@@ -160,6 +160,30 @@ export async function startBaselineProcess(options: { workDir: string; upstreamU
   });
 }
 
+/**
+ * Portkey's open-source AI gateway (npm `@portkey-ai/gateway`, pinned in devDependencies), headless,
+ * in front of the same simulator: the side-by-side column. Clients name the upstream per request
+ * (PORTKEY_HEADERS below).
+ */
+export async function startPortkeyProcess(options: { workDir: string }): Promise<ServiceProcess> {
+  const port = await freePort();
+  return spawnService({
+    name: 'portkey',
+    file: process.execPath,
+    args: [fileURLToPath(import.meta.resolve('@portkey-ai/gateway/build/start-server.js')), `--port=${port}`, '--headless'],
+    env: cleanEnv({ NODE_ENV: 'production' }),
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    workDir: options.workDir,
+    ready: (log: () => string) => log().includes('Ready for connections'),
+  });
+}
+
+/** What Portkey needs on every request to proxy to an OpenAI-compatible upstream. */
+export function portkeyHeaders(upstreamUrl: string): Record<string, string> {
+  return { authorization: 'Bearer unused', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': upstreamUrl };
+}
+
 export interface LeveeProcessOptions {
   name: string;
   workDir: string;

@@ -32,7 +32,7 @@ export interface RunFigures {
   rssMiB: number;
 }
 
-export type BenchTarget = 'baseline' | 'levee' | 'levee-redis';
+export type BenchTarget = 'baseline' | 'levee' | 'levee-redis' | 'portkey';
 
 export interface ScenarioResult {
   /** e.g. 'chat', 'chat-stream', 'embeddings-64', 'search-10k', 'breaker-open'. */

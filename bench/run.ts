@@ -18,14 +18,16 @@ import {
   makeWorkDir,
   REPO_ROOT,
   startBaselineProcess,
+  portkeyHeaders,
   startLeveeProcess,
+  startPortkeyProcess,
   startRedisProcess,
   startSimulatorProcess,
   type ServiceProcess,
 } from './processes.ts';
 import { describeMachine } from './machine.ts';
 import type { BenchResults, MicroBenchmark } from './results.ts';
-import { breakerOpen, chatHalf, chatMax, chatStream, checkChatNotCached, embeddings } from './scenarios.ts';
+import { breakerOpen, chatHalf, chatMax, chatMaxPortkey, chatStream, checkChatNotCached, embeddings } from './scenarios.ts';
 import type { BenchContext, BenchSettings } from './scenario-runner.ts';
 import { search } from './search-scenario.ts';
 import { settingsRecord } from './settings.ts';
@@ -107,6 +109,8 @@ async function main(): Promise<void> {
   stopOrder.unshift(redis);
   const leveeRedis = await startLeveeProcess({ name: 'levee-redis', workDir, upstreamUrl, adminToken, redisUrl: redis.origin });
   stopOrder.unshift(leveeRedis);
+  const portkey = await startPortkeyProcess({ workDir });
+  stopOrder.unshift(portkey);
   progress(`started: simulator ${simulator.origin}, baseline ${baseline.origin}, levee ${levee.origin}, redis ${redis.origin}, levee-redis ${leveeRedis.origin}`);
 
   const context: BenchContext = {
@@ -125,6 +129,7 @@ async function main(): Promise<void> {
   for (const target of context.targets.slice(1)) await checkChatNotCached(target);
 
   const leveeMax = await chatMax(context);
+  await chatMaxPortkey(context, { name: 'portkey', process: portkey }, portkeyHeaders(upstreamUrl));
   await chatHalf(context, leveeMax);
   await chatStream(context);
   await embeddings(context);

@@ -50,6 +50,12 @@ export async function chatMax(context: BenchContext): Promise<number> {
   return leveeMax;
 }
 
+/** The Portkey gateway beside them: non-streaming chat at full speed, the same load (target 6: Levee ÷ Portkey). */
+export async function chatMaxPortkey(context: BenchContext, portkey: Target, headers: Record<string, string>): Promise<void> {
+  const level = `max (${context.settings.connections} connections)`;
+  await measure(context, { scenario: 'chat', target: portkey, level, ...loadRun(context, portkey, { path: CHAT_PATH, body: CHAT_BODY, headers }) });
+}
+
 /**
  * Non-streaming chat at half of Levee's own max throughput, every target at that same rate, under
  * an evenly paced open-loop load timed from each request's due time (paced-load.ts): the added

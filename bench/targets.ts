@@ -26,6 +26,7 @@ export function computeTargets(results: Pick<BenchResults, 'scenarios' | 'micro'
   const checks: TargetCheck[] = [];
   const baselineMax = find(scenarios, 'chat', 'baseline', 'max');
   const baselineHalf = find(scenarios, 'chat', 'baseline', 'half');
+  const portkeyMax = find(scenarios, 'chat', 'portkey', 'max');
 
   for (const { target, label } of LEVEE_TARGETS) {
     const max = find(scenarios, 'chat', target, 'max');
@@ -36,6 +37,13 @@ export function computeTargets(results: Pick<BenchResults, 'scenarios' | 'micro'
           `${max.median.throughput} vs ${baselineMax.median.throughput} req/s (medians)`),
       );
     }
+  }
+  const leveeMax = find(scenarios, 'chat', 'levee', 'max');
+  if (portkeyMax && leveeMax) {
+    checks.push(
+      check('Levee ÷ Portkey gateway ≥ 4 × (non-streaming chat, max level)', leveeMax.median.throughput / portkeyMax.median.throughput, 4, '× Portkey', false,
+        `${leveeMax.median.throughput} vs ${portkeyMax.median.throughput} req/s (medians; @portkey-ai/gateway 1.15.2, same simulator)`),
+    );
   }
   for (const { target, label } of LEVEE_TARGETS) {
     const half = find(scenarios, 'chat', target, 'half');

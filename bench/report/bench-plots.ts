@@ -3,8 +3,8 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { BenchTarget, ScenarioResult } from '../results.ts';
 
 /** The fixed order and colour of the targets in every bench chart. */
-const TARGETS: BenchTarget[] = ['baseline', 'levee', 'levee-redis'];
-const TARGET_COLOURS = ['#9e9e9e', '#1f77b4', '#ff7f0e'];
+const TARGETS: BenchTarget[] = ['baseline', 'levee', 'levee-redis', 'portkey'];
+const TARGET_COLOURS = ['#9e9e9e', '#1f77b4', '#ff7f0e', '#2ca02c'];
 const PERCENTILES = ['p50', 'p95', 'p99', 'p99.9'];
 
 /** Above this max/min ratio of the plotted latencies the y axis turns logarithmic. */

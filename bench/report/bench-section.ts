@@ -5,7 +5,7 @@ import { count, fixed, mark, ms, signedMs, slug, table } from './markdown.ts';
 import { embed } from './plot.ts';
 import type { PlotRequest, Section } from './plot.ts';
 
-const TARGET_ORDER: BenchTarget[] = ['baseline', 'levee', 'levee-redis'];
+const TARGET_ORDER: BenchTarget[] = ['baseline', 'levee', 'levee-redis', 'portkey'];
 
 /** A measured figure or limit: up to four significant digits, no trailing zeros. */
 function figure(value: number): string {
