@@ -44,9 +44,14 @@ function send(base: string, options: { method: string; path: string; key?: strin
         resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text.startsWith('{') ? JSON.parse(text) : text });
       });
     });
-    // Once the answer has come, the rest of a refused body may meet a closing socket: that is not the answer.
+    // A refused body's rest may meet a closing socket (EPIPE) before or after the answer is read:
+    // that is not the answer. Only a request that closes with no answer at all failed.
+    let failure: Error | undefined;
     outgoing.on('error', (error) => {
-      if (!answered) reject(error);
+      failure ??= error;
+    });
+    outgoing.on('close', () => {
+      if (!answered) reject(failure ?? new Error('the connection closed without an answer'));
     });
     if (options.body && !options.length) {
       for (let offset = 0; offset < options.body.length; offset += 64 * 1024) outgoing.write(options.body.subarray(offset, offset + 64 * 1024));
