@@ -86,7 +86,8 @@ if (import.meta.main) {
     process.stderr.write(`${JSON.stringify({ msg: 'baseline proxy: UPSTREAM_URL is required' })}\n`);
     process.exit(1);
   }
-  const proxy = await startBaselineProxy({ port: Number(process.env.PORT ?? 0), upstreamUrl });
+  const connections = process.env.UPSTREAM_CONNECTIONS ? Number(process.env.UPSTREAM_CONNECTIONS) : undefined;
+  const proxy = await startBaselineProxy({ port: Number(process.env.PORT ?? 0), upstreamUrl, ...(connections ? { connections } : {}) });
   process.stdout.write(`${JSON.stringify({ msg: 'baseline proxy listening', port: proxy.port })}\n`);
   const stop = (): void => void proxy.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);

@@ -119,7 +119,7 @@ const logged = (message: string) => (log: () => string) =>
 /** The parent's environment without anything that configures Levee, the simulator or OTel. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  const configures = /^(LLM_|OTEL_|REDIS_|DATABASE_|API_KEYS|RATE_LIMIT_|CACHE_|POSTGRES_|SHARED_|LEVEE_|SIM_|LOG_LEVEL$|PORT$|HOST$|DATA_DIR$|ADMIN_TOKEN$|METRICS_PORT$|SHUTDOWN_|REQUEST_TIMEOUT|UPSTREAM_URL$)/;
+  const configures = /^(LLM_|OTEL_|REDIS_|DATABASE_|API_KEYS|RATE_LIMIT_|CACHE_|POSTGRES_|SHARED_|LEVEE_|SIM_|LOG_LEVEL$|PORT$|HOST$|DATA_DIR$|ADMIN_TOKEN$|METRICS_PORT$|SHUTDOWN_|REQUEST_TIMEOUT|UPSTREAM_URL$|UPSTREAM_CONNECTIONS$)/;
   for (const [name, value] of Object.entries(process.env)) if (!configures.test(name)) env[name] = value;
   return { ...env, ...extra };
 }
@@ -146,13 +146,14 @@ export async function startSimulatorProcess(options: SimulatorProcessOptions): P
 }
 
 /** `node bench/baseline-proxy.ts` in front of `upstreamUrl`. */
-export async function startBaselineProcess(options: { workDir: string; upstreamUrl: string }): Promise<ServiceProcess> {
+/** `connections`: keep-alive connections to the upstream (default 256, as Levee's LLM bulkhead). */
+export async function startBaselineProcess(options: { workDir: string; upstreamUrl: string; name?: string; connections?: number }): Promise<ServiceProcess> {
   const port = await freePort();
   return spawnService({
-    name: 'baseline',
+    name: options.name ?? 'baseline',
     file: process.execPath,
     args: ['bench/baseline-proxy.ts'],
-    env: cleanEnv({ PORT: String(port), UPSTREAM_URL: options.upstreamUrl }),
+    env: cleanEnv({ PORT: String(port), UPSTREAM_URL: options.upstreamUrl, ...(options.connections ? { UPSTREAM_CONNECTIONS: String(options.connections) } : {}) }),
     port,
     origin: `http://127.0.0.1:${port}`,
     workDir: options.workDir,

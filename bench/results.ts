@@ -78,9 +78,10 @@ export interface BenchResults {
   micro: MicroBenchmark;
   /**
    * Levee's own RSS (MiB) with `streams` concurrent streams open (the embedded Postgres child
-   * apart), and `baselineRssMiB`: the same process idle, before the streams.
+   * apart), and `baselineRssMiB`: the same process idle, before the streams; `proxyRssMiB` and
+   * `proxyIdleRssMiB`: the bare proxy's, the same way (absent from runs before 2026-12-05).
    */
-  concurrentStreams: { streams: number; rssMiB: number; baselineRssMiB: number };
+  concurrentStreams: { streams: number; rssMiB: number; baselineRssMiB: number; proxyRssMiB?: number; proxyIdleRssMiB?: number };
   targets: TargetCheck[];
   /** Where a target was missed: what the profile showed costs what (markdown). */
   profileNotes?: string;

@@ -73,9 +73,11 @@ export function computeTargets(results: Pick<BenchResults, 'scenarios' | 'micro'
       );
     }
   }
-  checks.push(
-    check(`Levee RSS ≤ 200 MiB with ${concurrentStreams.streams} concurrent streams`, concurrentStreams.rssMiB, 200, 'MiB', true,
-      `idle ${concurrentStreams.baselineRssMiB} MiB; Levee's own process, the embedded Postgres child apart`),
-  );
+  if (concurrentStreams.proxyRssMiB !== undefined) {
+    checks.push(
+      check(`Levee RSS ≤ 1.2 × the bare proxy's with ${concurrentStreams.streams} concurrent streams`, concurrentStreams.rssMiB / concurrentStreams.proxyRssMiB, 1.2, '× proxy', true,
+        `${concurrentStreams.rssMiB} vs ${concurrentStreams.proxyRssMiB} MiB (idle ${concurrentStreams.baselineRssMiB} vs ${concurrentStreams.proxyIdleRssMiB} MiB); Levee's own process, the embedded Postgres child apart`),
+    );
+  }
   return checks;
 }

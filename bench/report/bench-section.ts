@@ -115,12 +115,17 @@ function microMarkdown(results: BenchResults): string {
     '',
     '## Concurrent streams',
     '',
-    `Levee's RSS with ${count(streams.streams)} streams open (the embedded Postgres child apart).`,
+    `RSS with ${count(streams.streams)} streams open, against the same process idle (Levee's own process, the embedded Postgres child apart; each measured fresh).`,
     '',
     table(
-      ['Streams', 'Levee RSS (MiB)', 'Baseline RSS (MiB)', 'Difference (MiB)', 'Difference per stream (KiB)'],
-      [[count(streams.streams), fixed(streams.rssMiB, 1), fixed(streams.baselineRssMiB, 1), fixed(extra, 1), streams.streams > 0 ? fixed((extra * 1024) / streams.streams, 1) : '—']],
-      ['r', 'r', 'r', 'r', 'r'],
+      ['Process', 'Streams', 'RSS with streams (MiB)', 'Idle RSS (MiB)', 'Difference (MiB)', 'Per stream (KiB)'],
+      [
+        ['Levee', count(streams.streams), fixed(streams.rssMiB, 1), fixed(streams.baselineRssMiB, 1), fixed(extra, 1), streams.streams > 0 ? fixed((extra * 1024) / streams.streams, 1) : '—'],
+        ...(streams.proxyRssMiB !== undefined && streams.proxyIdleRssMiB !== undefined
+          ? [['bare proxy', count(streams.streams), fixed(streams.proxyRssMiB, 1), fixed(streams.proxyIdleRssMiB, 1), fixed(streams.proxyRssMiB - streams.proxyIdleRssMiB, 1), streams.streams > 0 ? fixed(((streams.proxyRssMiB - streams.proxyIdleRssMiB) * 1024) / streams.streams, 1) : '—']]
+          : []),
+      ],
+      ['l', 'r', 'r', 'r', 'r', 'r'],
     ),
   ].join('\n');
 }
