@@ -65,15 +65,19 @@ export function createJobs(options: CreateJobsOptions): BackgroundJobs {
     if (counts && counts.every((count) => count.queued === 0) && counts.reduce((sum, count) => sum + count.active, 0) <= 1) rmSync(marker, { force: true });
   };
   let started: Promise<void> | undefined;
+  const working = new Set<string>();
   const start = () => {
     started ??= (async () => {
       for (const { name, definition } of registrations) await queue.define(name, definition);
       if (config.jobs.concurrency === 0) return;
       for (const { name, handler } of registrations) {
+        // A start that failed half-way is tried again: queues already worked here are not worked twice.
+        if (working.has(name)) continue;
         await queue.work<never>(name, { concurrency: config.jobs.concurrency }, async (job) => {
           await handler(job);
           await settle();
         });
+        working.add(name);
       }
     })().catch((error: unknown) => {
       started = undefined;
