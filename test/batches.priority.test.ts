@@ -9,19 +9,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI, { toFile } from 'openai';
 import { startLeveeWithSimulator, type LeveeWithSimulator } from './support/levee-with-simulator.ts';
+import { scrapeMetric } from './support/metrics-scrape.ts';
 import { waitFor } from './support/wait-for.ts';
 
 const SLOTS = 8;
 const INTERACTIVE_CLIENTS = 4;
 const REQUESTS_PER_CLIENT = 30;
 
-/** One llm series of a counter, from Levee's /metrics. */
-async function llmCounter(stack: LeveeWithSimulator, name: string, label: string): Promise<number> {
-  const text = await (await fetch(`${stack.levee.url}/metrics`)).text();
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name}{`) && candidate.includes('dependency="llm"') && candidate.includes(label));
-  assert.ok(line, `${name}{${label}} is exported`);
-  return Number(line.split(' ').at(-1));
-}
+/** The llm series of a counter, from Levee's /metrics (NaN when it is not exported). */
+const llmCounter = (stack: LeveeWithSimulator, name: string, labels: Record<string, string>) => scrapeMetric(stack.levee.url, name, { dependency: 'llm', ...labels });
 
 describe('Batch API: interactive calls first', { timeout: 120_000 }, () => {
   let stack: LeveeWithSimulator;
@@ -41,7 +37,7 @@ describe('Batch API: interactive calls first', { timeout: 120_000 }, () => {
     const completed = async () => (await client.batches.retrieve(batch.id)).request_counts?.completed ?? 0;
     await waitFor(async () => ((await completed()) >= 50 ? true : undefined), { timeoutMs: 30_000, intervalMs: 100, what: () => 'the batch to be under way' });
 
-    const yieldsBefore = await llmCounter(stack, 'levee_bulkhead_rejected_calls_total', 'reason="background_yield"');
+    const yieldsBefore = await llmCounter(stack, 'levee_bulkhead_rejected_calls_total', { reason: 'background_yield' });
     const doneBefore = await completed();
     const statuses: number[] = [];
     await Promise.all(
@@ -58,9 +54,9 @@ describe('Batch API: interactive calls first', { timeout: 120_000 }, () => {
       }),
     );
     const doneAfter = await completed();
-    const yields = (await llmCounter(stack, 'levee_bulkhead_rejected_calls_total', 'reason="background_yield"')) - yieldsBefore;
-    const behindBackground = await llmCounter(stack, 'levee_bulkhead_waited_calls_total', 'behind="background"');
-    const behindInteractive = await llmCounter(stack, 'levee_bulkhead_waited_calls_total', 'behind="interactive"');
+    const yields = (await llmCounter(stack, 'levee_bulkhead_rejected_calls_total', { reason: 'background_yield' })) - yieldsBefore;
+    const behindBackground = await llmCounter(stack, 'levee_bulkhead_waited_calls_total', { behind: 'background' });
+    const behindInteractive = await llmCounter(stack, 'levee_bulkhead_waited_calls_total', { behind: 'interactive' });
     await client.batches.cancel(batch.id);
     t.diagnostic(`interactive: ${statuses.length} calls; batch lines done meanwhile: ${doneAfter - doneBefore}; background calls deferred: ${yields}`);
 

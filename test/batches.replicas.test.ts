@@ -13,17 +13,14 @@ import { startSimulator, type SimulatorHandle } from '../simulator/server.ts';
 import { spawnLevee, type LeveeProcess } from './support/levee-process.ts';
 import { FAST_POLICIES, LEVEE_ENTRY } from './support/levee-with-simulator.ts';
 import { startStandalonePostgres, type StandalonePostgres } from './support/standalone-postgres.ts';
+import { scrapeMetric } from './support/metrics-scrape.ts';
 import { waitFor } from './support/wait-for.ts';
 
 const LINES = 1_000;
 const POOL_PER_REPLICA = 4;
 
 /** Lines this replica completed, from its own metrics. */
-async function linesCompleted(levee: LeveeProcess): Promise<number> {
-  const text = await (await fetch(`${levee.url}/metrics`)).text();
-  const sample = text.split('\n').find((line) => line.startsWith('levee_batch_lines_total{') && line.includes('endpoint="/v1/chat/completions"') && line.includes('result="completed"'));
-  return Number(sample?.split(' ').at(-1) ?? 0);
-}
+const linesCompleted = (levee: LeveeProcess) => scrapeMetric(levee.url, 'levee_batch_lines_total', { endpoint: '/v1/chat/completions', result: 'completed' });
 
 describe('Batch API: two replicas share one batch', { timeout: 120_000 }, () => {
   const scratch = mkdtempSync(join(tmpdir(), 'levee-replicas-'));

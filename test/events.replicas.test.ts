@@ -17,16 +17,13 @@ import { spawnLevee, type LeveeProcess } from './support/levee-process.ts';
 import { FAST_POLICIES, LEVEE_ENTRY } from './support/levee-with-simulator.ts';
 import { startRedisServer, type RedisServer } from './support/redis-server.ts';
 import { startStandalonePostgres, type StandalonePostgres } from './support/standalone-postgres.ts';
+import { scrapeMetric } from './support/metrics-scrape.ts';
 import { waitFor } from './support/wait-for.ts';
 
 const LINES = 2_000;
 
 /** Batch lines one replica completed, from its own metrics. */
-async function linesRun(levee: LeveeProcess): Promise<number> {
-  const text = await (await fetch(`${levee.url}/metrics`)).text();
-  const line = text.split('\n').find((candidate) => candidate.startsWith('levee_batch_lines_total{') && candidate.includes('result="completed"') && candidate.includes('chat'));
-  return Number(line?.split(' ').at(-1) ?? 0);
-}
+const linesRun = (levee: LeveeProcess) => scrapeMetric(levee.url, 'levee_batch_lines_total', { endpoint: '/v1/chat/completions', result: 'completed' });
 
 describe('live notifications across replicas, with and without Redis', { timeout: 150_000 }, () => {
   const scratch = mkdtempSync(join(tmpdir(), 'levee-events-replicas-'));

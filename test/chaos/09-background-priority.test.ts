@@ -21,6 +21,7 @@ import { holdFor, nowMs, percentile, round } from './support/clock.ts';
 import { startLoad, statusCounts, type RequestRecord } from './support/load-driver.ts';
 import { byVariant, ChaosReport } from './support/result-writer.ts';
 import { startSampler } from './support/sampler.ts';
+import { scrapeMetric } from '../support/metrics-scrape.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const BATCH_LINES = byVariant(1_000, 5_000);
@@ -68,7 +69,7 @@ describe('chaos: interactive traffic beside a large batch', { timeout: 240_000 }
     const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
     const completed = async () => (await client.batches.retrieve(batch.id)).request_counts?.completed ?? 0;
     await waitFor(async () => ((await completed()) > 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 100, what: () => 'the batch to start' });
-    const linesPerReplica = () => Promise.all(INSTANCES.map((name) => llmCounterOf(stack.instances[name].url)));
+    const linesPerReplica = () => Promise.all(INSTANCES.map((name) => scrapeMetric(stack.instances[name].url, 'levee_batch_lines_total', { endpoint: '/v1/chat/completions', result: 'completed' })));
     const before = { done: await completed(), perReplica: await linesPerReplica(), yields: await sumOverReplicas('levee_bulkhead_rejected_calls_total', 'reason="background_yield"') };
     const batchStart = nowMs();
     const beside = startLoad({ url: stack.url, ratePerSecond: RATE });
@@ -107,10 +108,3 @@ describe('chaos: interactive traffic beside a large batch', { timeout: 240_000 }
     }
   });
 });
-
-/** Batch lines one replica completed, from its own metrics. */
-async function llmCounterOf(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((candidate) => candidate.startsWith('levee_batch_lines_total{') && candidate.includes('endpoint="/v1/chat/completions"') && candidate.includes('result="completed"'));
-  return Number(line?.split(' ').at(-1) ?? 0);
-}
