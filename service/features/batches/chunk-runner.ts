@@ -10,15 +10,12 @@
  */
 import type { Batch, BatchLineInput, BatchLineResult } from '../../capabilities/batches/batch-store.ts';
 import { sleep } from '../../resilience/sleep.ts';
+import { WorkPause } from '../jobs/work-pause.ts';
 import { closeIfOver, type BatchRunnerDeps } from './batch-runner.ts';
 import { runLine, type BatchEndpoint } from './run-line.ts';
 
 /** How often a running chunk re-reads its batch's status (a cancel is seen within this). */
 const STATUS_POLL_MS = 500;
-/** Waits after lines met "not now": doubling from the first to the last. */
-const PAUSE_MS = { first: 1_000, max: 15_000 };
-/** Waits after lines yielded to interactive calls (a busy bulkhead): short, doubling. */
-const YIELD_MS = { first: 50, max: 1_000 };
 /** Lines read ahead of the ones running. */
 const PREFETCH_LINES = 64;
 /** Runs again of a line whose provider failed it (its own retries spent), before its error is its answer. */
@@ -52,9 +49,7 @@ async function runLines(deps: BatchRunnerDeps, batch: Batch, lines: { first: num
   /** The answers the store is writing now. */
   let writing: Array<BatchLineResult & { failed: boolean }> = [];
   let stopping: 'cancelled' | 'expired' | undefined;
-  let backoffMs = 0;
-  let yieldMs = 0;
-  let pausedUntil = 0;
+  const pause = new WorkPause();
   let polledAt = 0;
   let flushing = Promise.resolve();
   /**
@@ -90,7 +85,7 @@ async function runLines(deps: BatchRunnerDeps, batch: Batch, lines: { first: num
         else if (Date.now() / 1000 >= current.expiresAt) stopping = 'expired';
       }
       if (stopping) break;
-      const paused = Date.now() < pausedUntil;
+      const paused = pause.paused();
       if (!paused && ready.length < deps.concurrency) {
         // Still pending in the store, but running, read ahead, or answered and not yet (or being) written.
         const skip = [...inFlight.keys(), ...ready.map((input) => input.line), ...results.map((result) => result.line), ...writing.map((result) => result.line)];
@@ -112,22 +107,18 @@ async function runLines(deps: BatchRunnerDeps, batch: Batch, lines: { first: num
           if (final) {
             results.push(outcome.result);
             void flush().catch(() => undefined);
-            backoffMs = 0;
-            yieldMs = 0;
+            pause.succeeded();
           } else if (outcome.kind === 'retry') {
             retries.set(input.line, tries);
-          } else if (Date.now() >= pausedUntil) {
-            // "Not now" for every line: none starts for a while, longer each pause in a row. The
-            // other lines refused by the same cause meanwhile do not lengthen this pause.
-            if (outcome.kind === 'yield') yieldMs = Math.min(YIELD_MS.max, yieldMs === 0 ? YIELD_MS.first : yieldMs * 2);
-            else backoffMs = Math.min(PAUSE_MS.max, backoffMs === 0 ? PAUSE_MS.first : backoffMs * 2);
-            pausedUntil = Date.now() + (outcome.kind === 'yield' ? yieldMs : backoffMs);
+          } else {
+            // "Not now" for every line: none starts for a while, longer each pause in a row.
+            pause.refused(outcome.kind === 'yield' ? 'yield' : 'outage');
           }
         });
         inFlight.set(input.line, running);
       }
       // Wake when a line ends, for the next status poll, or when a pause is over.
-      const waitMs = Math.max(1, Math.min(STATUS_POLL_MS, paused ? pausedUntil - Date.now() : STATUS_POLL_MS));
+      const waitMs = Math.max(1, Math.min(STATUS_POLL_MS, paused ? pause.until - Date.now() : STATUS_POLL_MS));
       await Promise.race([...inFlight.values(), sleep(waitMs, signal)]);
     }
     // Cancelled or expired: lines already running finish and are kept; no new one starts.

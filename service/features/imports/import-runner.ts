@@ -15,6 +15,7 @@ import type { DocumentImport, ImportChunk, ImportError, ImportStore } from '../.
 import type { CollectionRow } from '../../capabilities/vector-store/vector-store.ts';
 import type { LeveeError } from '../../errors.ts';
 import { sleep } from '../../resilience/sleep.ts';
+import { WorkPause } from '../jobs/work-pause.ts';
 import { readLines } from './import-lines.ts';
 import { planImport, type PlanLimits } from './import-plan.ts';
 import { runChunk, type ChunkOutcome, type ChunkRunner } from './run-chunk.ts';
@@ -31,13 +32,10 @@ export interface ImportRunnerDeps extends ChunkRunner {
   onChange?: (importId: string) => void;
   /** Told of documents as they end, for metrics. */
   onDocuments?: (result: 'completed' | 'failed', count: number) => void;
-  /** Waits after chunks met "not now", doubling from the first to the last (ms); default PAUSE_MS. */
+  /** Waits after chunks met an outage, doubling from the first to the last (ms); default work-pause.ts's 1 s to 15 s. */
   pauseMs?: { first: number; max: number };
 }
 
-const PAUSE_MS = { first: 1_000, max: 15_000 };
-/** Waits after chunks yielded to a busy bulkhead: short, doubling. */
-const YIELD_MS = { first: 50, max: 1_000 };
 /** Runs of a chunk that failed on its own (its calls' retries spent) before it is given up on. */
 const MAX_CHUNK_ATTEMPTS = 3;
 
@@ -91,9 +89,7 @@ async function runChunks(deps: ImportRunnerDeps, entry: DocumentImport, collecti
   const inFlight = new Set<Promise<void>>();
   let stopped: ImportError | undefined;
   let thrown: { error: unknown } | undefined;
-  let backoffMs = 0;
-  let yieldMs = 0;
-  let pausedUntil = 0;
+  const pause = new WorkPause(deps.pauseMs);
 
   const settle = async (chunk: ImportChunk, outcome: ChunkOutcome) => {
     if (outcome.kind === 'stop') {
@@ -102,20 +98,10 @@ async function runChunks(deps: ImportRunnerDeps, entry: DocumentImport, collecti
       await deps.store.finishChunk(entry.id, chunk.chunk, outcome.result, signal);
       deps.onChange?.(entry.id);
       deps.onDocuments?.('completed', outcome.result.completed);
-      backoffMs = 0;
-      yieldMs = 0;
+      pause.succeeded();
     } else if (outcome.kind === 'pause' || outcome.kind === 'yield') {
       queue.unshift(chunk);
-      // Other chunks refused by the same cause meanwhile do not lengthen this pause.
-      if (Date.now() >= pausedUntil) {
-        if (outcome.kind === 'yield') {
-          yieldMs = Math.min(YIELD_MS.max, yieldMs === 0 ? YIELD_MS.first : yieldMs * 2);
-        } else {
-          const pause = deps.pauseMs ?? PAUSE_MS;
-          backoffMs = Math.min(pause.max, backoffMs === 0 ? pause.first : backoffMs * 2);
-        }
-        pausedUntil = Date.now() + (outcome.kind === 'yield' ? yieldMs : backoffMs);
-      }
+      pause.refused(outcome.kind === 'yield' ? 'yield' : 'outage');
     } else {
       const tries = (attempts.get(chunk.chunk) ?? 0) + 1;
       attempts.set(chunk.chunk, tries);
@@ -130,7 +116,7 @@ async function runChunks(deps: ImportRunnerDeps, entry: DocumentImport, collecti
   };
 
   while ((queue.length > 0 || inFlight.size > 0) && !stopped && !thrown && !signal.aborted) {
-    const paused = Date.now() < pausedUntil;
+    const paused = pause.paused();
     while (!paused && inFlight.size < deps.concurrency && queue.length > 0) {
       const chunk = queue.shift()!;
       const running: Promise<void> = runChunk(deps, entry, collection, chunk, signal)
@@ -142,7 +128,7 @@ async function runChunks(deps: ImportRunnerDeps, entry: DocumentImport, collecti
       inFlight.add(running);
     }
     // Wake when a chunk ends, or when a pause is over.
-    await Promise.race([...inFlight, ...(paused ? [sleep(pausedUntil - Date.now(), signal).catch(() => undefined)] : [])]);
+    await Promise.race([...inFlight, ...(paused ? [sleep(pause.until - Date.now(), signal).catch(() => undefined)] : [])]);
   }
   // Stopping or stopped: chunks already running end (and are recorded) first.
   await Promise.allSettled(inFlight);
