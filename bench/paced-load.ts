@@ -89,6 +89,8 @@ export interface PacedLoadOptions {
   origin: string;
   path: string;
   body: string;
+  /** Headers besides content-type: application/json (an API key). */
+  headers?: Record<string, string>;
   /** Connections the pool may open (requests beyond them wait in the pool, their wait counted). */
   connections: number;
   ratePerSecond: number;
@@ -103,7 +105,7 @@ export async function runPacedLoad(options: PacedLoadOptions): Promise<LoadOutco
   const expected = new Set(options.expectedStatuses ?? [200]);
   const pool = new Pool(options.origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 10_000 });
   const sampler = options.pid === undefined ? undefined : new ResourceSampler(options.pid);
-  const headers = { 'content-type': 'application/json' };
+  const headers = { 'content-type': 'application/json', ...options.headers };
   sampler?.start();
   try {
     const run = await runPaced({ ratePerSecond: options.ratePerSecond, durationSeconds: options.durationSeconds, maxInFlight: options.connections * 50 }, async () => {

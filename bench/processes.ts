@@ -193,6 +193,8 @@ export interface LeveeProcessOptions {
   redisUrl?: string;
   /** Further settings (e.g. a larger bulkhead for the concurrent-streams measurement). */
   env?: Record<string, string>;
+  /** Another checkout of Levee to run (a before/after comparison); default this one. */
+  root?: string;
 }
 
 /**
@@ -206,7 +208,7 @@ export async function startLeveeProcess(options: LeveeProcessOptions): Promise<S
   return spawnService({
     name: options.name,
     file: process.execPath,
-    args: ['--import', './service/telemetry/preload.ts', 'service/main.ts'],
+    args: ['--import', join(options.root ?? REPO_ROOT, 'service/telemetry/preload.ts'), join(options.root ?? REPO_ROOT, 'service/main.ts')],
     env: cleanEnv({
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -224,8 +226,17 @@ export async function startLeveeProcess(options: LeveeProcessOptions): Promise<S
     port,
     origin: `http://127.0.0.1:${port}`,
     workDir: options.workDir,
-    ready: logged('listening'),
+    // Asked over HTTP, not read from the log: a variant may log at warn.
+    ready: () => answersHttp(`http://127.0.0.1:${port}/health/live`),
   });
+}
+
+async function answersHttp(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url)).ok;
+  } catch {
+    return false;
+  }
 }
 
 function answersPing(port: number): Promise<boolean> {

@@ -3,8 +3,9 @@
  * errors (renders whatever anything below throws) → request telemetry (id; one log line and one
  * duration observation when the response is over) → drain (Connection: close while draining) →
  * deadline (every request's AbortSignal) → route fallbacks (404/405) → router (routes parse
- * their own bodies, so 404/405 win over 415). `/v1` routes add their own guards in front of the
- * handler: rate limits and client keys (middleware/v1-access.ts).
+ * their own bodies, so 404/405 win over 415) → the guards of unmatched `/v1` paths → the router's
+ * 405s. `/v1` routes add their own guards in front of the handler: rate limits and client keys
+ * (middleware/v1-access.ts).
  */
 import { Router } from '@koa/router';
 import Koa from 'koa';
@@ -108,8 +109,8 @@ export function createApp(options: AppOptions): Koa<LeveeState> {
   app.use(closeConnectionsWhileDraining(options.health));
   app.use(requestDeadline({ timeoutMs: options.requests.timeoutMs }));
   app.use(routeFallbacks());
-  if (options.v1?.guards) app.use(guardUnmatchedV1(router, options.v1.guards));
   app.use(router.routes());
+  if (options.v1?.guards) app.use(guardUnmatchedV1(options.v1.guards));
   app.use(router.allowedMethods());
   return app;
 }

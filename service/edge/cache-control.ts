@@ -4,7 +4,9 @@ import type { CacheMode, CacheStatus } from '../features/cache/cached-calls.ts';
 
 /** `no-store`: neither read nor write the cache; `no-cache`: do not serve from it, refresh it. */
 export function cacheModeOf(ctx: Pick<Context, 'get'>): CacheMode {
-  const directives = ctx.get('Cache-Control').toLowerCase().split(',').map((directive) => directive.trim());
+  const header = ctx.get('Cache-Control');
+  if (!header) return 'normal';
+  const directives = header.toLowerCase().split(',').map((directive) => directive.trim());
   if (directives.includes('no-store')) return 'bypass';
   if (directives.includes('no-cache')) return 'refresh';
   return 'normal';

@@ -2,7 +2,6 @@
  * A request's deadline: one AbortSignal that fires when the time is up or the caller goes away.
  * It is the outermost policy: every dependency call takes its signal and never outlives it.
  */
-import { raceSignal } from './race-signal.ts';
 
 /** The deadline ran out. */
 export class DeadlineExceededError extends Error {
@@ -50,6 +49,8 @@ export class Deadline {
   readonly signal: AbortSignal;
   readonly #controller = new AbortController();
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Rejecters of the races in progress: told directly, with no listener on the signal. */
+  readonly #racers: Array<(reason: unknown) => void> = [];
 
   /** Starts the clock at once. */
   constructor(timeoutMs: number) {
@@ -82,12 +83,28 @@ export class Deadline {
 
   /** Settles like `work`, or rejects with the abort reason as soon as the deadline fires. */
   race<T>(work: Promise<T>): Promise<T> {
-    return raceSignal(work, this.signal);
+    if (this.signal.aborted) return Promise.reject(this.signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      this.#racers.push(reject);
+      const settled = () => this.#racers.splice(this.#racers.indexOf(reject), 1);
+      work.then(
+        (value) => {
+          settled();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settled();
+          reject(error);
+        },
+      );
+    });
   }
 
   #abort(reason: Error): void {
     this.release();
-    if (!this.signal.aborted) this.#controller.abort(reason);
+    if (this.signal.aborted) return;
+    this.#controller.abort(reason);
+    for (const reject of this.#racers.splice(0)) reject(reason);
   }
 }
 

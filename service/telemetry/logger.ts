@@ -7,8 +7,8 @@ import { activeTraceIds } from './tracing.ts';
 
 export type { Logger };
 
-/** Paths pino censors wherever they appear in a log object. */
-const REDACTED_PATHS = [
+/** Paths pino censors in a log object: exact ones first, then the wildcards (the costly part). */
+const EXACT_REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["proxy-authorization"]',
   'req.headers.cookie',
@@ -18,6 +18,9 @@ const REDACTED_PATHS = [
   'req.body',
   'res.headers["set-cookie"]',
   'body',
+];
+const REDACTED_PATHS = [
+  ...EXACT_REDACTED_PATHS,
   '*.apiKey',
   '*.api_key',
   '*.authorization',
@@ -46,4 +49,14 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     options.destination,
   );
+}
+
+/**
+ * The logger for the access line of requests that did not fail on the server's side: a line built
+ * only from known scalar fields (and, at debug, the request's headers), so the exact paths cover
+ * it. The wildcard paths cost ~6.5 µs per line (pino has to walk every key); a 5xx line carries an
+ * error object of unknown shape and goes through the full set (`logger`).
+ */
+export function accessLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: { paths: EXACT_REDACTED_PATHS, censor: '[redacted]' } });
 }

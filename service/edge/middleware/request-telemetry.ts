@@ -6,7 +6,7 @@
  * client's name (`levee.client.name`, from its API key's name; never the key).
  */
 import { trace } from '@opentelemetry/api';
-import type { Logger } from '../../telemetry/logger.ts';
+import { accessLogger, type Logger } from '../../telemetry/logger.ts';
 import { observeWithExemplar, type Metrics } from '../../telemetry/metrics.ts';
 import { LABEL, SPAN_ATTRIBUTE } from '../../telemetry/names.ts';
 import { nameAfterRoute } from '../../telemetry/server-span.ts';
@@ -22,6 +22,7 @@ export interface RequestTelemetryOptions {
 }
 
 export function requestTelemetry({ logger, metrics, slowMs }: RequestTelemetryOptions): LeveeMiddleware {
+  const access = accessLogger(logger);
   return async (ctx, next) => {
     const startedAt = performance.now();
     // Captured now: the line is written from a socket event, outside the request's trace context.
@@ -61,9 +62,9 @@ export function requestTelemetry({ logger, metrics, slowMs }: RequestTelemetryOp
       if (logger.isLevelEnabled('debug')) line.req = { url: ctx.path, headers: ctx.req.headers };
 
       if (status >= 500) logger.error(line, 'request failed');
-      else if (durationMs > slowMs) logger.warn(line, 'slow request');
-      else if (route?.startsWith('/health') || route === '/metrics') logger.debug(line, 'request');
-      else logger.info(line, 'request');
+      else if (durationMs > slowMs) access.warn(line, 'slow request');
+      else if (route?.startsWith('/health') || route === '/metrics') access.debug(line, 'request');
+      else access.info(line, 'request');
     });
 
     try {

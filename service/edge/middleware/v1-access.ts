@@ -4,12 +4,11 @@
  * per-key limit (only with API keys: without them there is no client identity to count).
  * Health, metrics and admin routes have none of these.
  */
-import type { Router } from '@koa/router';
 import compose from 'koa-compose';
 import type { ApiKeyRegistry } from '../../features/access/api-key-registry.ts';
 import type { InboundRateLimits } from '../../features/access/inbound-rate-limits.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
-import type { LeveeMiddleware, LeveeState } from '../state.ts';
+import type { LeveeMiddleware } from '../state.ts';
 import { requireClientKey } from './client-auth.ts';
 import { rateLimit } from './rate-limit.ts';
 
@@ -36,12 +35,14 @@ export function v1Access({ apiKeys, rateLimits, metrics }: V1AccessOptions): Rou
 
 /**
  * The same guards for `/v1` paths no route serves, so a 404 or 405 there is also authenticated,
- * counted and answered with the RateLimit-* headers (under the route label `unmatched`).
+ * counted and answered with the RateLimit-* headers (under the route label `unmatched`). Mounted
+ * after the router, which hands on only what it did not route: a routed request pays no second
+ * route match.
  */
-export function guardUnmatchedV1(router: Router<LeveeState>, guards: RouteGuards): LeveeMiddleware {
+export function guardUnmatchedV1(guards: RouteGuards): LeveeMiddleware {
   const guarded = compose(guards('unmatched'));
   return (ctx, next) => {
-    if (!ctx.path.startsWith('/v1/') || router.match(ctx.path, ctx.method).route) return next();
+    if (!ctx.path.startsWith('/v1/') || (ctx as { routeMatched?: boolean }).routeMatched) return next();
     return guarded(ctx, next);
   };
 }

@@ -13,22 +13,26 @@ export class ServedBy {
   readonly #models = new Set<string>();
   #attempts = 0;
   #fallback: string | undefined;
+  #summary: ReturnType<ServedBy['summary']>;
 
   readonly report = (served: Served): void => {
     this.#providers.add(served.provider);
     this.#models.add(served.model);
     this.#attempts += served.attempts;
     this.#fallback ??= served.fallbackModel;
+    this.#summary = undefined;
   };
 
   /** Undefined until a call reported. */
   summary(): { provider: string; model: string; attempts: number; fallbackModel?: string } | undefined {
     if (this.#providers.size === 0) return undefined;
-    return {
+    // Asked twice per request (headers, then the access log); the calls are over by then.
+    this.#summary ??= {
       provider: [...this.#providers].join(','),
       model: [...this.#models].join(','),
       attempts: this.#attempts,
       ...(this.#fallback ? { fallbackModel: this.#fallback } : {}),
     };
+    return this.#summary;
   }
 }
