@@ -9,6 +9,7 @@
  */
 import autocannon from 'autocannon';
 import { latencyPercentiles, round } from './figures.ts';
+import { CLIENT_AUTHORIZATION } from './client-key.ts';
 import { ResourceSampler } from './resource-sampler.ts';
 import type { RunFigures } from './results.ts';
 
@@ -54,7 +55,7 @@ export function runLoad(options: LoadOptions): Promise<LoadOutcome> {
         url: options.origin,
         connections: options.connections,
         duration: options.durationSeconds,
-        headers: { 'content-type': 'application/json', ...options.headers },
+        headers: { 'content-type': 'application/json', ...CLIENT_AUTHORIZATION, ...options.headers },
         requests: [request],
         timeout: 10,
       },

@@ -7,6 +7,7 @@
  * request; no maintained npm or Debian tool does this, hence this small one (test/paced-load.test.ts).
  */
 import { Pool } from 'undici';
+import { CLIENT_AUTHORIZATION } from './client-key.ts';
 import { latencyPercentiles, round } from './figures.ts';
 import type { LoadOutcome } from './load.ts';
 import { ResourceSampler } from './resource-sampler.ts';
@@ -43,8 +44,15 @@ export interface PacedOptions {
   clock?: PacedClock;
 }
 
-/** Runs `send` (resolving with the status) on schedule; resolves once every request sent has ended. */
-export async function runPaced(options: PacedOptions, send: () => Promise<number>): Promise<PacedRun> {
+/** A request's status, and when its measured part ended (default: when `send` resolved). */
+export type PacedAnswer = number | { status: number; measuredAt: number };
+
+/**
+ * Runs `send` (resolving with the status) on schedule; resolves once every request sent has ended.
+ * Each latency runs from the request's due time to its answer's end, or to `measuredAt` (the
+ * clock's time, e.g. a stream's first byte).
+ */
+export async function runPaced(options: PacedOptions, send: () => Promise<PacedAnswer>): Promise<PacedRun> {
   const clock = options.clock ?? realClock;
   const maxInFlight = options.maxInFlight ?? 10_000;
   const intervalMs = 1000 / options.ratePerSecond;
@@ -60,11 +68,12 @@ export async function runPaced(options: PacedOptions, send: () => Promise<number
       return;
     }
     const request: Promise<void> = send().then(
-      (status) => {
+      (answer) => {
         const end = clock.now();
         lastEnd = Math.max(lastEnd, end);
+        const status = typeof answer === 'number' ? answer : answer.status;
         run.statuses[status] = (run.statuses[status] ?? 0) + 1;
-        run.latencies.push(end - due);
+        run.latencies.push((typeof answer === 'number' ? end : answer.measuredAt) - due);
       },
       () => {
         run.failed += 1;
@@ -98,6 +107,8 @@ export interface PacedLoadOptions {
   expectedStatuses?: readonly number[];
   /** The process whose CPU and RSS are sampled; unset: not sampled (warm-ups). */
   pid?: number;
+  /** Time each request to the first byte of its body (streams) instead of its end. */
+  toFirstByte?: boolean;
 }
 
 /** A paced POST load on one route, measured like load.ts's closed-loop runs. */
@@ -105,13 +116,18 @@ export async function runPacedLoad(options: PacedLoadOptions): Promise<LoadOutco
   const expected = new Set(options.expectedStatuses ?? [200]);
   const pool = new Pool(options.origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 10_000 });
   const sampler = options.pid === undefined ? undefined : new ResourceSampler(options.pid);
-  const headers = { 'content-type': 'application/json', ...options.headers };
+  const headers = { 'content-type': 'application/json', ...CLIENT_AUTHORIZATION, ...options.headers };
   sampler?.start();
   try {
     const run = await runPaced({ ratePerSecond: options.ratePerSecond, durationSeconds: options.durationSeconds, maxInFlight: options.connections * 50 }, async () => {
       const response = await pool.request({ method: 'POST', path: options.path, headers, body: options.body, headersTimeout: 10_000, bodyTimeout: 10_000 });
-      await response.body.dump();
-      return response.statusCode;
+      if (!options.toFirstByte) {
+        await response.body.dump();
+        return response.statusCode;
+      }
+      let measuredAt: number | undefined;
+      for await (const _chunk of response.body) measuredAt ??= realClock.now();
+      return { status: response.statusCode, measuredAt: measuredAt ?? realClock.now() };
     });
     const resources = sampler?.stop() ?? { cpuPercent: 0, rssMiB: 0 };
     const answered = Object.entries(run.statuses);

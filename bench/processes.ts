@@ -6,11 +6,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../stack/free-port.ts';
+import { BENCH_CLIENT_KEY } from './client-key.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -117,11 +118,12 @@ const logged = (message: string) => (log: () => string) =>
     .some((line) => line.startsWith('{') && line.includes(`"msg":"${message}"`));
 
 /** The parent's environment without anything that configures Levee, the simulator or OTel. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  const configures = /^(LLM_|OTEL_|REDIS_|DATABASE_|API_KEYS|RATE_LIMIT_|CACHE_|POSTGRES_|SHARED_|LEVEE_|SIM_|LOG_LEVEL$|PORT$|HOST$|DATA_DIR$|ADMIN_TOKEN$|METRICS_PORT$|SHUTDOWN_|REQUEST_TIMEOUT|UPSTREAM_URL$|UPSTREAM_CONNECTIONS$)/;
+  const configures = /^(LLM_|OTEL_|REDIS_|DATABASE_|API_KEYS|RATE_LIMIT_|CACHE_|POSTGRES_|SHARED_|LEVEE_|SIM_|MODELS_FILE$|LOG_LEVEL$|PORT$|HOST$|DATA_DIR$|ADMIN_TOKEN$|METRICS_PORT$|SHUTDOWN_|REQUEST_TIMEOUT|UPSTREAM_URL$|UPSTREAM_CONNECTIONS$)/;
   for (const [name, value] of Object.entries(process.env)) if (!configures.test(name)) env[name] = value;
-  return { ...env, ...extra };
+  for (const [name, value] of Object.entries(extra)) if (value !== undefined) env[name] = value;
+  return env;
 }
 
 export interface SimulatorProcessOptions {
@@ -191,16 +193,38 @@ export interface LeveeProcessOptions {
   upstreamUrl: string;
   adminToken: string;
   redisUrl?: string;
-  /** Further settings (e.g. a larger bulkhead for the concurrent-streams measurement). */
-  env?: Record<string, string>;
+  /** Further settings (e.g. a larger bulkhead for the concurrent-streams measurement); undefined removes a default. */
+  env?: Record<string, string | undefined>;
   /** Another checkout of Levee to run (a before/after comparison); default this one. */
   root?: string;
+  /** Modules preloaded after the telemetry preload (bench/ablation.ts for the CPU breakdown). */
+  imports?: string[];
+}
+
+/** The providers every bench Levee routes over: two, both the simulator (as a primary and its backup). */
+export const BENCH_PROVIDERS = ['primary', 'secondary'] as const;
+
+/** The bench's MODELS_FILE: every model the scenarios ask for, spread over both providers. */
+function writeModelsFile(workDir: string, upstreamUrl: string): string {
+  const path = join(workDir, 'models.yaml');
+  const deployments = '\n      - { provider: primary, weight: 9 }\n      - { provider: secondary, weight: 1 }';
+  writeFileSync(
+    path,
+    `providers:\n${BENCH_PROVIDERS.map((id) => `  - id: ${id}\n    base_url: ${upstreamUrl}\n`).join('')}` +
+      `models:\n` +
+      `  - name: gpt-4o-mini\n    deployments:${deployments}\n` +
+      `  - name: text-embedding-3-small\n    kind: embeddings\n    deployments:${deployments}\n` +
+      `  - name: bench-embedding-64\n    kind: embeddings\n    deployments:${deployments}\n`,
+  );
+  return path;
 }
 
 /**
  * Levee exactly as `npm start` runs it (`node --import ./service/telemetry/preload.ts
- * service/main.ts`) on embedded defaults: inbound rate limits off, no outgoing quota, no OTLP
- * exporter (spans recorded and dropped), logs at info into its log file, its own DATA_DIR.
+ * service/main.ts`) with the defaults a user runs: API keys on (the bench's key, client-key.ts),
+ * inbound rate limits per IP and per key on but far above any load here, a MODELS_FILE with two
+ * providers, caches on, no outgoing quota, no OTLP exporter (spans recorded and dropped), logs at
+ * info into its log file, its own DATA_DIR. `env` overrides any of it.
  */
 export async function startLeveeProcess(options: LeveeProcessOptions): Promise<ServiceProcess> {
   const port = await freePort();
@@ -208,13 +232,21 @@ export async function startLeveeProcess(options: LeveeProcessOptions): Promise<S
   return spawnService({
     name: options.name,
     file: process.execPath,
-    args: ['--import', join(options.root ?? REPO_ROOT, 'service/telemetry/preload.ts'), join(options.root ?? REPO_ROOT, 'service/main.ts')],
+    args: [
+      '--import',
+      join(options.root ?? REPO_ROOT, 'service/telemetry/preload.ts'),
+      ...(options.imports ?? []).flatMap((module) => ['--import', join(REPO_ROOT, module)]),
+      join(options.root ?? REPO_ROOT, 'service/main.ts'),
+    ],
     env: cleanEnv({
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       LLM_BASE_URL: options.upstreamUrl,
-      RATE_LIMIT_IP_PER_MIN: '0',
+      API_KEYS: `bench:${BENCH_CLIENT_KEY}`,
+      RATE_LIMIT_IP_PER_MIN: '100000000',
+      RATE_LIMIT_KEY_PER_MIN: '100000000',
+      MODELS_FILE: writeModelsFile(options.workDir, options.upstreamUrl),
       DATA_DIR: dataDir,
       ADMIN_TOKEN: options.adminToken,
       // Not a performance setting: only how long a stop takes.

@@ -32,7 +32,7 @@ export interface RunFigures {
   rssMiB: number;
 }
 
-export type BenchTarget = 'baseline' | 'levee' | 'levee-redis' | 'portkey';
+export type BenchTarget = 'baseline' | 'levee' | 'levee-redis' | 'levee-sampled' | 'portkey';
 
 export interface ScenarioResult {
   /** e.g. 'chat', 'chat-stream', 'embeddings-64', 'search-10k', 'breaker-open'. */
@@ -68,6 +68,32 @@ export interface MicroBenchmark {
   calls: number;
 }
 
+/** One part of Levee's hot path turned off: CPU per call without it, and what it costs. */
+export interface BreakdownRow {
+  part: string;
+  /** How it was turned off. */
+  how: string;
+  /** Median µs of CPU per completed call over the runs, this variant. */
+  cpuUsPerCall: number;
+  /** µs per call of each run. */
+  runsUs: number[];
+  /** Median throughput, req/s. */
+  throughput: number;
+  /** All-on's µs per call minus this variant's: what the part costs (noise: ± several µs). */
+  costUs: number;
+}
+
+export interface CpuBreakdown {
+  /** The bare proxy's µs per call, interleaved with the variants in the same runs. */
+  baselineUsPerCall: number;
+  allOnUsPerCall: number;
+  /** The variant with every part below off at once. */
+  allOffUsPerCall: number;
+  rows: BreakdownRow[];
+  runs: number;
+  runSeconds: number;
+}
+
 export interface BenchResults {
   startedAt: string;
   durationSeconds: number;
@@ -82,6 +108,8 @@ export interface BenchResults {
    * `proxyIdleRssMiB`: the bare proxy's, the same way (absent from runs before 2026-12-05).
    */
   concurrentStreams: { streams: number; rssMiB: number; baselineRssMiB: number; proxyRssMiB?: number; proxyIdleRssMiB?: number };
+  /** Levee's CPU per proxied chat with one part off at a time (absent from runs before 2026-12-05). */
+  cpuBreakdown?: CpuBreakdown;
   targets: TargetCheck[];
   /** Where a target was missed: what the profile showed costs what (markdown). */
   profileNotes?: string;

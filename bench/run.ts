@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { concurrentStreams } from './concurrent-streams.ts';
+import { cpuBreakdown } from './cpu-breakdown.ts';
 import {
   installCleanup,
   makeWorkDir,
@@ -27,7 +28,7 @@ import {
 } from './processes.ts';
 import { describeMachine } from './machine.ts';
 import type { BenchResults, MicroBenchmark } from './results.ts';
-import { breakerOpen, chatHalf, chatMax, chatMaxPortkey, chatStream, checkChatNotCached, embeddings } from './scenarios.ts';
+import { breakerOpen, chatHalf, chatMax, chatMaxPortkey, chatMaxSampled, chatStream, chatStreamHalf, checkChatNotCached, embeddings } from './scenarios.ts';
 import type { BenchContext, BenchSettings } from './scenario-runner.ts';
 import { search } from './search-scenario.ts';
 import { settingsRecord } from './settings.ts';
@@ -111,6 +112,14 @@ async function main(): Promise<void> {
   stopOrder.unshift(leveeRedis);
   const portkey = await startPortkeyProcess({ workDir });
   stopOrder.unshift(portkey);
+  const sampled = await startLeveeProcess({
+    name: 'levee-sampled',
+    workDir,
+    upstreamUrl,
+    adminToken,
+    env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
+  });
+  stopOrder.unshift(sampled);
   progress(`started: simulator ${simulator.origin}, baseline ${baseline.origin}, levee ${levee.origin}, redis ${redis.origin}, levee-redis ${leveeRedis.origin}`);
 
   const context: BenchContext = {
@@ -130,12 +139,28 @@ async function main(): Promise<void> {
 
   const leveeMax = await chatMax(context);
   await chatMaxPortkey(context, { name: 'portkey', process: portkey }, portkeyHeaders(upstreamUrl));
+  await chatMaxSampled(context, { name: 'levee-sampled', process: sampled });
   await chatHalf(context, leveeMax);
-  await chatStream(context);
+  const leveeStreamsMax = await chatStream(context);
+  await chatStreamHalf(context, leveeStreamsMax);
   await embeddings(context);
   await search(context);
   const streams = await concurrentStreams(context, workDir);
   await breakerOpen(context);
+  // The breakdown's own Levees need the cores: the other targets are stopped first.
+  for (const service of [leveeRedis, redis, portkey, sampled]) await service.stop();
+  progress('cpu breakdown: a Levee per part turned off, interleaved with the baseline…');
+  const breakdown = await cpuBreakdown({
+    workDir,
+    upstreamUrl,
+    adminToken,
+    baseline,
+    connections: settings.connections,
+    warmupSeconds: 3,
+    runSeconds: quick ? 2 : 4,
+    runs: quick ? 1 : 3,
+    progress,
+  });
 
   for (const service of stopOrder) await service.stop();
   rmSync(workDir, { recursive: true, force: true });
@@ -148,6 +173,7 @@ async function main(): Promise<void> {
     scenarios: context.scenarios,
     micro: microResult,
     concurrentStreams: streams,
+    cpuBreakdown: breakdown,
     targets: [],
     profileNotes: readProfileNotes(),
   };

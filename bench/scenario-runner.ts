@@ -2,6 +2,7 @@
  * What every scenario shares: the settings, the running targets, and `measure`, which warms a
  * target up, runs the same measurement `runsPerFigure` times and records each run and the median.
  */
+import { CLIENT_AUTHORIZATION } from './client-key.ts';
 import { medianFigures } from './figures.ts';
 import type { ServiceProcess } from './processes.ts';
 import type { BenchTarget, RunFigures, ScenarioResult } from './results.ts';
@@ -107,7 +108,8 @@ export async function call(
     method,
     headers: {
       ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      // The admin token where one is given, else the client key (Levee runs with API keys on).
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : CLIENT_AUTHORIZATION),
     },
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });

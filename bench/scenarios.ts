@@ -4,6 +4,7 @@
  */
 import { runPacedLoad } from './paced-load.ts';
 import { runLoad, type LoadOptions } from './load.ts';
+import { BENCH_PROVIDERS } from './processes.ts';
 import type { ScenarioResult } from './results.ts';
 import { call, measure, uniqueTexts, type BenchContext, type Target } from './scenario-runner.ts';
 import { runStreams } from './stream-client.ts';
@@ -50,6 +51,15 @@ export async function chatMax(context: BenchContext): Promise<number> {
   return leveeMax;
 }
 
+/**
+ * Levee with production-style trace sampling (OTEL_TRACES_SAMPLER=parentbased_traceidratio, 0.1):
+ * non-streaming chat at full speed, reported beside the defaults (target 1 asks for both).
+ */
+export async function chatMaxSampled(context: BenchContext, sampled: Target): Promise<void> {
+  const level = `max (${context.settings.connections} connections)`;
+  await measure(context, { scenario: 'chat', target: sampled, level, ...loadRun(context, sampled, { path: CHAT_PATH, body: CHAT_BODY }) });
+}
+
 /** The Portkey gateway beside them: non-streaming chat at full speed, the same load (target 6: Levee ÷ Portkey). */
 export async function chatMaxPortkey(context: BenchContext, portkey: Target, headers: Record<string, string>): Promise<void> {
   const level = `max (${context.settings.connections} connections)`;
@@ -73,18 +83,35 @@ export async function chatHalf(context: BenchContext, leveeMax: number): Promise
   return results;
 }
 
-/** Streaming chat with our own client: time to first byte and completed streams per second. */
-export async function chatStream(context: BenchContext): Promise<void> {
+/** Streaming chat with our own client: time to first byte and completed streams per second; returns Levee's median streams/s. */
+export async function chatStream(context: BenchContext): Promise<number> {
   const concurrency = context.settings.connections;
+  let leveeMax = 0;
   for (const target of context.targets) {
     const options = { origin: target.process.origin, body: CHAT_STREAM_BODY, concurrency };
-    await measure(context, {
+    const result = await measure(context, {
       scenario: 'chat-stream',
       target,
       level: `max (${concurrency} concurrent streams)`,
       warmup: (seconds) => runStreams({ ...options, durationSeconds: seconds }),
       run: (seconds, pid) => runStreams({ ...options, durationSeconds: seconds, pid }),
     });
+    if (target.name === 'levee') leveeMax = result.median.throughput;
+  }
+  return leveeMax;
+}
+
+/**
+ * Streaming chat at half of Levee's own max streams per second, every target at that rate, paced
+ * open loop (as chatHalf), each stream timed from its due time to the first byte of its body.
+ */
+export async function chatStreamHalf(context: BenchContext, leveeMax: number): Promise<void> {
+  const rate = Math.max(1, Math.round(leveeMax / 2));
+  for (const target of context.targets) {
+    const level = `half of levee max (${rate} streams/s, paced, time to first byte)`;
+    const paced = (seconds: number, pid?: number) =>
+      runPacedLoad({ origin: target.process.origin, path: CHAT_PATH, body: CHAT_STREAM_BODY, connections: context.settings.connections, ratePerSecond: rate, durationSeconds: seconds, toFirstByte: true, ...(pid === undefined ? {} : { pid }) });
+    await measure(context, { scenario: 'chat-stream', target, level, warmup: (seconds) => paced(seconds), run: paced });
   }
 }
 
@@ -114,7 +141,7 @@ export async function embeddings(context: BenchContext): Promise<void> {
 export const SINGLE_CONNECTION = 'single connection';
 
 /**
- * The LLM breaker isolated through the admin API; chat answered 503 at once (expected). Levee
+ * The LLM breakers isolated through the admin API; chat answered 503 at once (expected). Levee
  * targets only. Two levels: hammered with the usual connections (throughput; latency there is
  * mostly waiting in line, ≈ connections / throughput), and one connection in a closed loop (the
  * fast-fail's own latency, which the ≤ 1 ms target is about).
@@ -123,7 +150,8 @@ export async function breakerOpen(context: BenchContext): Promise<void> {
   const { connections } = context.settings;
   for (const target of context.targets.filter((candidate) => candidate.name !== 'baseline')) {
     const admin = { method: 'POST', token: context.adminToken };
-    await call(target.process.origin, '/admin/circuit-breakers/llm/default/isolate', admin);
+    // The breaker is per provider: every provider the model routes to is isolated.
+    for (const provider of BENCH_PROVIDERS) await call(target.process.origin, `/admin/circuit-breakers/llm/${provider}/isolate`, admin);
     try {
       await call(target.process.origin, CHAT_PATH, { body: JSON.parse(CHAT_BODY), expect: [503] });
       for (const [level, count] of [[`max (${connections} connections), 503 expected`, connections], [`${SINGLE_CONNECTION}, 503 expected`, 1]] as const) {
@@ -131,7 +159,7 @@ export async function breakerOpen(context: BenchContext): Promise<void> {
         await measure(context, { scenario: 'breaker-open', target, level, ...loadRun(context, target, options) });
       }
     } finally {
-      await call(target.process.origin, '/admin/circuit-breakers/llm/default/reset', admin);
+      for (const provider of BENCH_PROVIDERS) await call(target.process.origin, `/admin/circuit-breakers/llm/${provider}/reset`, admin);
     }
   }
 }

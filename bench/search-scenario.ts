@@ -9,6 +9,7 @@
  * would make loading 10,000 documents take minutes.
  */
 import { Pool } from 'undici';
+import { CLIENT_AUTHORIZATION } from './client-key.ts';
 import { runLoad } from './load.ts';
 import { measure, uniqueTexts, type BenchContext, type Target } from './scenario-runner.ts';
 
@@ -21,7 +22,7 @@ async function loadDocuments(context: BenchContext, target: Target): Promise<num
   // An upsert of 1,000 may take many seconds: no client-side timeouts beyond Levee's own.
   const pool = new Pool(target.process.origin, { connections: 1, headersTimeout: 0, bodyTimeout: 0 });
   const post = async (path: string, body: unknown) => {
-    const response = await pool.request({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await pool.request({ method: 'POST', path, headers: { 'content-type': 'application/json', ...CLIENT_AUTHORIZATION }, body: JSON.stringify(body) });
     const text = await response.body.text();
     if (response.statusCode !== 200 && response.statusCode !== 201) throw new Error(`${target.name} ${path}: ${response.statusCode} ${text.slice(0, 500)}`);
   };

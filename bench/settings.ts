@@ -24,10 +24,13 @@ export function settingsRecord(
     upstream: `simulator as its own process (node simulator/main.ts), no faults (zero added latency), SIM_EMBEDDING_DIMENSION=${settings.searchDimension}`,
     baseline: 'bench/baseline-proxy.ts: bare Koa, undici Pool (256 connections), bodies piped through, no policies or telemetry',
     levee:
-      'as npm start (node --import ./service/telemetry/preload.ts service/main.ts), embedded defaults: LOG_LEVEL=info to a file, RATE_LIMIT_IP_PER_MIN=0, no LLM_QUOTA_*, no OTLP exporter (spans recorded and dropped), ADMIN_TOKEN set, own DATA_DIR (embedded PGlite), SHUTDOWN_DRAIN_DELAY_MS=0',
+      "as npm start (node --import ./service/telemetry/preload.ts service/main.ts) with a user's defaults: access log at info to a file, spans recorded (no OTLP exporter: dropped after), metrics with exemplars, API_KEYS set (every request presents the key), RATE_LIMIT_IP_PER_MIN and RATE_LIMIT_KEY_PER_MIN at 100,000,000 (on, far above the load), caches on, a MODELS_FILE with two providers (both the simulator, weights 9:1), no LLM_QUOTA_*, ADMIN_TOKEN set, own DATA_DIR (embedded PGlite), SHUTDOWN_DRAIN_DELAY_MS=0",
+    leveeSampled: 'the same with OTEL_TRACES_SAMPLER=parentbased_traceidratio and OTEL_TRACES_SAMPLER_ARG=0.1 (production-style sampling); non-streaming chat at max only',
+    cpuBreakdown:
+      'a fresh Levee per variant with one part off (a setting where Levee has one; bench/ablation.ts replaces the module or makes prom-client updates no-ops where it does not), each variant and the bare proxy run in turn every round; CPU per call = process CPU ÷ completed calls',
     leveeRedis: 'the same with REDIS_URL to a redis-server started by the bench (no persistence)',
     chatBody: 'gpt-4o-mini, one user message, no temperature or seed: not cacheable (checked: no X-Cache HIT on a repeat)',
-    chatStream: `our own undici client, ${settings.connections} concurrent streams in a closed loop; latency = time to first body byte, throughput = streams completed with [DONE] per second`,
+    chatStream: `our own undici client, ${settings.connections} concurrent streams in a closed loop; latency = time to first body byte, throughput = streams completed with [DONE] per second; then at half of Levee's streams/s, paced open loop, time to first body byte from each stream's due time`,
     embeddings: `${EMBEDDING_INPUTS} inputs per request, every input unique (embeddings cache misses), ${EMBEDDING_MODEL} (1,536 dimensions), encoding_format base64`,
     search: `${settings.searchDocuments} documents in batches of ${settings.searchBatchSize}, model ${SEARCH_MODEL} (${settings.searchDimension} dimensions, unknown to the simulator), top_k 10, ${settings.searchConnections} connections (the embedded store is one Postgres session: bulkhead 1 + 4 queued, so 32 connections would mostly measure 503 dependency_saturated), a unique query per request: search and embeddings caches miss, so each search is one upstream embedding call plus one HNSW query on the embedded PGlite`,
     searchDocuments: settings.searchDocuments,

@@ -4,12 +4,13 @@
  * Also holds many streams open at once for the memory measurement.
  */
 import { Pool } from 'undici';
+import { CLIENT_AUTHORIZATION } from './client-key.ts';
 import { latencyPercentiles, round } from './figures.ts';
 import { ResourceSampler } from './resource-sampler.ts';
 import type { RunFigures } from './results.ts';
 
 const PATH = '/v1/chat/completions';
-const HEADERS = { 'content-type': 'application/json', accept: 'text/event-stream' };
+const HEADERS = { 'content-type': 'application/json', accept: 'text/event-stream', ...CLIENT_AUTHORIZATION };
 const DONE = 'data: [DONE]';
 
 export interface StreamRunOptions {

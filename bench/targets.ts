@@ -39,6 +39,38 @@ export function computeTargets(results: Pick<BenchResults, 'scenarios' | 'micro'
     }
   }
   const leveeMax = find(scenarios, 'chat', 'levee', 'max');
+  const sampledMax = find(scenarios, 'chat', 'levee-sampled', 'max');
+  if (baselineMax && sampledMax) {
+    checks.push(
+      check('Levee with OTEL_TRACES_SAMPLER=parentbased_traceidratio 0.1: throughput ≥ 0.6 × baseline (reported beside the defaults)', sampledMax.median.throughput / baselineMax.median.throughput, 0.6, '× baseline', false,
+        `${sampledMax.median.throughput} vs ${baselineMax.median.throughput} req/s (medians)`),
+    );
+  }
+  if (baselineMax && leveeMax) {
+    const usPerCall = (figures: ScenarioResult['median']) => (figures.cpuPercent / 100 / figures.throughput) * 1e6;
+    const levee = usPerCall(leveeMax.median);
+    const baseline = usPerCall(baselineMax.median);
+    checks.push(
+      check('Levee CPU per proxied call ≤ 1.6 × baseline (non-streaming chat, max level)', levee / baseline, 1.6, '× baseline', true,
+        `${fixed(levee, 0)} vs ${fixed(baseline, 0)} µs of CPU per call (process CPU ÷ completed calls, medians); parts in the CPU breakdown`),
+    );
+  }
+  const baselineStreams = find(scenarios, 'chat-stream', 'baseline', 'max');
+  const leveeStreams = find(scenarios, 'chat-stream', 'levee', 'max');
+  if (baselineStreams && leveeStreams) {
+    checks.push(
+      check('Levee streaming chat: completed streams per second ≥ 0.6 × baseline', leveeStreams.median.throughput / baselineStreams.median.throughput, 0.6, '× baseline', false,
+        `${leveeStreams.median.throughput} vs ${baselineStreams.median.throughput} streams/s (medians)`),
+    );
+  }
+  const baselineStreamsHalf = find(scenarios, 'chat-stream', 'baseline', 'half');
+  const leveeStreamsHalf = find(scenarios, 'chat-stream', 'levee', 'half');
+  if (baselineStreamsHalf && leveeStreamsHalf) {
+    checks.push(
+      check('Levee streaming chat: added time-to-first-byte p99 ≤ 2 ms at half of its max, paced open loop', leveeStreamsHalf.median.latencyMs.p99 - baselineStreamsHalf.median.latencyMs.p99, 2, 'ms', true,
+        `p99 ${leveeStreamsHalf.median.latencyMs.p99} vs ${baselineStreamsHalf.median.latencyMs.p99} ms (medians of runs); ${leveeStreamsHalf.level}`),
+    );
+  }
   if (portkeyMax && leveeMax) {
     checks.push(
       check('Levee ÷ Portkey gateway ≥ 4 × (non-streaming chat, max level)', leveeMax.median.throughput / portkeyMax.median.throughput, 4, '× Portkey', false,
@@ -76,8 +108,13 @@ export function computeTargets(results: Pick<BenchResults, 'scenarios' | 'micro'
   if (concurrentStreams.proxyRssMiB !== undefined) {
     checks.push(
       check(`Levee RSS ≤ 1.2 × the bare proxy's with ${concurrentStreams.streams} concurrent streams`, concurrentStreams.rssMiB / concurrentStreams.proxyRssMiB, 1.2, '× proxy', true,
-        `${concurrentStreams.rssMiB} vs ${concurrentStreams.proxyRssMiB} MiB (idle ${concurrentStreams.baselineRssMiB} vs ${concurrentStreams.proxyIdleRssMiB} MiB); Levee's own process, the embedded Postgres child apart`),
+        `${concurrentStreams.rssMiB} vs ${concurrentStreams.proxyRssMiB} MiB (idle ${concurrentStreams.baselineRssMiB} vs ${concurrentStreams.proxyIdleRssMiB} MiB; per open stream ${perStreamKiB(concurrentStreams.rssMiB, concurrentStreams.baselineRssMiB, concurrentStreams.streams)} vs ${perStreamKiB(concurrentStreams.proxyRssMiB, concurrentStreams.proxyIdleRssMiB, concurrentStreams.streams)} KiB of RSS growth); Levee's own process, the embedded Postgres child apart`),
     );
   }
   return checks;
+}
+
+/** RSS growth per open stream, KiB (resident memory: heap, buffers and sockets together). */
+function perStreamKiB(rssMiB: number, idleMiB: number | undefined, streams: number): number | string {
+  return idleMiB === undefined ? '?' : Math.round(((rssMiB - idleMiB) * 1024) / streams);
 }

@@ -5,7 +5,7 @@ import { count, fixed, mark, ms, signedMs, slug, table } from './markdown.ts';
 import { embed } from './plot.ts';
 import type { PlotRequest, Section } from './plot.ts';
 
-const TARGET_ORDER: BenchTarget[] = ['baseline', 'levee', 'levee-redis', 'portkey'];
+const TARGET_ORDER: BenchTarget[] = ['baseline', 'levee', 'levee-sampled', 'levee-redis', 'portkey'];
 
 /** A measured figure or limit: up to four significant digits, no trailing zeros. */
 function figure(value: number): string {
@@ -130,6 +130,32 @@ function microMarkdown(results: BenchResults): string {
   ].join('\n');
 }
 
+/** Levee's extra CPU per proxied chat, part by part, each measured by turning that part off. */
+function breakdownMarkdown(breakdown: NonNullable<BenchResults['cpuBreakdown']>): string {
+  const extra = breakdown.allOnUsPerCall - breakdown.baselineUsPerCall;
+  const parts = breakdown.rows.slice(0, -1);
+  const allOff = breakdown.rows.at(-1)!;
+  const sumOfParts = parts.reduce((sum, row) => sum + row.costUs, 0);
+  return [
+    '## CPU per proxied call, part by part',
+    '',
+    `Non-streaming chat at full speed (${breakdown.runs} round${breakdown.runs === 1 ? '' : 's'} of ${breakdown.runSeconds} s, every variant a fresh Levee, all interleaved with the bare proxy). ` +
+      `The bare proxy: ${fixed(breakdown.baselineUsPerCall, 0)} µs of CPU per call; Levee with every part on: ${fixed(breakdown.allOnUsPerCall, 0)} µs, so ${fixed(extra, 0)} µs extra. ` +
+      `A part's cost is all-on minus the variant without it; on two shared cores each figure moves by several µs from run to run, so small or negative costs are noise. ` +
+      `The parts add up to ${fixed(sumOfParts, 0)} µs; with all of them off at once Levee still spends ${fixed(allOff.cpuUsPerCall, 0)} µs (${fixed(allOff.cpuUsPerCall - breakdown.baselineUsPerCall, 0)} µs over the proxy): ` +
+      'the request frame, deadline, policies, the routed call, and parsing and re-serialising both bodies.',
+    '',
+    table(
+      ['Part turned off', 'How', 'µs/call without it', 'Cost (µs/call)', 'Runs (µs/call)', 'Throughput (req/s)'],
+      [
+        ['none (all on)', "the bench's user defaults", fixed(breakdown.allOnUsPerCall, 0), '—', '', ''],
+        ...breakdown.rows.map((row) => [row.part, row.how, fixed(row.cpuUsPerCall, 0), fixed(row.costUs, 0), row.runsUs.map((us) => fixed(us, 0)).join(' / '), count(row.throughput)]),
+      ],
+      ['l', 'l', 'r', 'r', 'r', 'r'],
+    ),
+  ].join('\n');
+}
+
 /** The bench section, after the header: targets, scenarios with charts, throughput chart, micro. */
 export function benchSection(results: BenchResults): Section {
   const plots: PlotRequest[] = [];
@@ -140,6 +166,7 @@ export function benchSection(results: BenchResults): Section {
     plots.push({ name: 'throughput', spec: throughputSpec(results.scenarios) });
     parts.push(['## Throughput across scenarios', '', embed('throughput', 'Throughput relative to baseline per scenario')].join('\n'));
   }
+  if (results.cpuBreakdown) parts.push(breakdownMarkdown(results.cpuBreakdown));
   parts.push(microMarkdown(results));
   return { markdown: parts.join('\n\n'), plots };
 }
