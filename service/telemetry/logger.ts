@@ -41,20 +41,23 @@ const LOG_BUFFER_BYTES = 4096;
 const LOG_FLUSH_INTERVAL_MS = 1000;
 
 /**
- * pino's asynchronous destination on stdout, buffered: about a dozen access lines per write
- * instead of a write (and a hop to libuv's threads and back) for every few, which measured ~4–20
- * µs per proxied call. Flushed every second, so a quiet replica's lines still show promptly,
- * before the process exits (pino's exit hook) and at shutdown (shutdown.ts).
+ * stdout through pino's own destination (sonic-boom), buffered: lines gather up to 4 KiB and go
+ * out in one synchronous write (~5 µs for 4 KiB to a file), about a dozen access lines at a time.
+ * Measured against the alternatives on a proxied call: a write per line, or sonic-boom's
+ * asynchronous mode, whose hop to libuv's threads and back cost 4–20 µs per call. Flushed every
+ * second (a quiet replica's lines still show promptly), at shutdown (shutdown.ts) and on exit.
  */
 function bufferedStdout(): DestinationStream {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES });
-  setInterval(() => {
+  const destination = pino.destination({ dest: 1, sync: true, minLength: LOG_BUFFER_BYTES });
+  const flush = () => {
     try {
-      destination.flush();
+      destination.flushSync();
     } catch {
-      // Destroyed at exit: nothing left to write.
+      // Destroyed, or stdout gone: nothing more can be written.
     }
-  }, LOG_FLUSH_INTERVAL_MS).unref();
+  };
+  setInterval(flush, LOG_FLUSH_INTERVAL_MS).unref();
+  process.once('exit', flush);
   return destination;
 }
 

@@ -27,11 +27,7 @@ export class EventStreamReader {
   /** The next event's data; undefined after `[DONE]`. Rejects after `timeoutMs` without one. */
   async next(timeoutMs: number): Promise<string | undefined> {
     if (this.#done) return undefined;
-    while (this.#pending.length === 0) {
-      const chunk = await this.#read(timeoutMs);
-      if (chunk.done) throw new UpstreamProtocolError('The provider closed the event stream before [DONE]');
-      this.#parser.feed(this.#decoder.decode(chunk.value, { stream: true }));
-    }
+    while (this.#pending.length === 0) await this.#readInto(timeoutMs);
     const data = this.#pending.shift()!.data;
     if (data === DONE) {
       this.#done = true;
@@ -41,19 +37,54 @@ export class EventStreamReader {
     return data;
   }
 
+  /**
+   * Every event's data that has arrived, at least one (waiting as `next` does); undefined after
+   * `[DONE]`. What came in one read goes on as one batch, so it can leave in one write.
+   */
+  async nextBatch(timeoutMs: number): Promise<string[] | undefined> {
+    if (this.#done) return undefined;
+    while (this.#pending.length === 0) await this.#readInto(timeoutMs);
+    const batch: string[] = [];
+    while (this.#pending.length > 0) {
+      const data = this.#pending.shift()!.data;
+      if (data === DONE) {
+        this.#done = true;
+        this.close();
+        break;
+      }
+      batch.push(data);
+    }
+    return batch.length > 0 ? batch : undefined;
+  }
+
   close(): void {
     this.#body.destroy();
   }
 
+  async #readInto(timeoutMs: number): Promise<void> {
+    const chunk = await this.#read(timeoutMs);
+    if (chunk.done) throw new UpstreamProtocolError('The provider closed the event stream before [DONE]');
+    this.#parser.feed(this.#decoder.decode(chunk.value, { stream: true }));
+  }
+
+  /** The next chunk, or the timeout's error: one promise and one timer per read (no race of two). */
   #read(timeoutMs: number): Promise<IteratorResult<Buffer>> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
         const error = new AttemptTimeoutError(timeoutMs);
         this.#body.destroy(error);
         reject(error);
       }, timeoutMs);
+      this.#chunks.next().then(
+        (chunk) => {
+          clearTimeout(timer);
+          resolve(chunk);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
     });
-    return Promise.race([this.#chunks.next(), timeout]).finally(() => clearTimeout(timer));
   }
 }

@@ -36,8 +36,11 @@ export interface StreamEvent {
 export interface ChatStream {
   /** The first event: it arrived before any byte went to the client, so retries were still possible. Undefined for an empty stream. */
   first: StreamEvent | undefined;
-  /** The events after it; rejects with a LeveeError when the stream breaks, and releases its slot when done. */
-  rest: AsyncIterable<StreamEvent>;
+  /**
+   * The events after it, in batches of what arrived together (to leave together); rejects with a
+   * LeveeError when the stream breaks, and releases its slot when done.
+   */
+  rest: AsyncIterable<StreamEvent[]>;
 }
 
 interface Usage {
@@ -166,7 +169,7 @@ export class LlmGateway {
     return table.chain(route);
   }
 
-  async *#rest(reader: EventStreamReader, route: Route, deployment: Deployment, lease: BulkheadLease, started: number, signal: AbortSignal): AsyncGenerator<StreamEvent, void, undefined> {
+  async *#rest(reader: EventStreamReader, route: Route, deployment: Deployment, lease: BulkheadLease, started: number, signal: AbortSignal): AsyncGenerator<StreamEvent[], void, undefined> {
     const { policies } = deployment.provider;
     const idle = policies.idleTimeout?.forKey(deployment.modelLabel).tracker;
     const endsAt = started + this.#options.maxStreamDurationMs;
@@ -176,18 +179,18 @@ export class LlmGateway {
         const leftMs = endsAt - performance.now();
         if (leftMs <= 0) throw new AttemptTimeoutError(this.#options.maxStreamDurationMs);
         const idleMs = idle?.current().timeoutMs ?? leftMs;
-        let data: string | undefined;
+        let batch: string[] | undefined;
         try {
-          data = await reader.next(Math.min(idleMs, leftMs));
+          batch = await reader.nextBatch(Math.min(idleMs, leftMs));
         } catch (error) {
           if (error instanceof AttemptTimeoutError && idleMs <= leftMs) idle?.recordTimeout(idleMs);
           throw error;
         }
-        if (data === undefined) return;
+        if (batch === undefined) return;
         const now = performance.now();
         idle?.recordSuccess(now - last);
         last = now;
-        yield this.#event(data, route, deployment);
+        yield batch.map((data) => this.#event(data, route, deployment));
       }
     } catch (error) {
       // A stream that breaks after its first chunk is still the provider failing; a client leaving is not.

@@ -88,7 +88,7 @@ async function jsonCompletion(llm: LlmGateway, cache: CachedCalls | undefined, r
 
 async function* sseFrames(
   first: StreamEvent | undefined,
-  rest: AsyncIterable<StreamEvent>,
+  rest: AsyncIterable<StreamEvent[]>,
   wantsUsage: boolean,
   requestId: string,
   turn: ConversationTurn | undefined,
@@ -98,9 +98,14 @@ async function* sseFrames(
   if (first) answer?.add(first.data);
   if (first && relay(first)) yield frame(first.data);
   try {
-    for await (const event of rest) {
-      answer?.add(event.data);
-      if (relay(event)) yield frame(event.data);
+    // One string per batch that arrived together: one write to the client, not one per event.
+    for await (const batch of rest) {
+      let frames = '';
+      for (const event of batch) {
+        answer?.add(event.data);
+        if (relay(event)) frames += frame(event.data);
+      }
+      if (frames) yield frames;
     }
   } catch (error) {
     // Headers are long gone: the SDKs raise an APIError for an event carrying `error`.
