@@ -61,12 +61,30 @@ function bufferedStdout(): DestinationStream {
   return destination;
 }
 
+/** The second's part of the last ISO timestamp written, and which second it was. */
+let cachedSecond = Number.NaN;
+let cachedSecondText = '';
+
+/**
+ * pino's isoTime, byte for byte (`,"time":"2026-12-05T05:09:07.123Z"`), without a Date and
+ * toISOString per line (~5 µs on every proxied call): the date and time down to the second are
+ * reused while the second lasts.
+ */
+export function isoTimestamp(now = Date.now()): string {
+  const second = Math.floor(now / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedSecondText = new Date(second * 1000).toISOString().slice(0, 19);
+  }
+  return `,"time":"${cachedSecondText}.${String(now - second * 1000).padStart(3, '0')}Z"`;
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
       level: options.level,
       base: options.base ?? null,
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimestamp,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       // Lines written inside a request carry its trace; the request line adds its own explicitly.
