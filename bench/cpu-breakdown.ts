@@ -1,8 +1,10 @@
 /**
- * Where Levee's extra CPU per proxied chat goes: one fresh Levee per variant, each with one part of
- * the hot path turned off (a setting where Levee has one, bench/ablation.ts where it does not),
- * all run in turn round after round with the bare proxy, so drift on the shared machine spreads
- * over every variant alike. A part's cost is the all-on variant's CPU per call minus its own.
+ * Where Levee's extra CPU per proxied chat goes: a Levee with every part on keeps running while a
+ * fresh Levee per variant, with one part of the hot path turned off (a setting where Levee has
+ * one, bench/ablation.ts where it does not), is measured in turn with it, run for run. A part's
+ * cost is the all-on Levee's CPU per call minus the variant's, from runs seconds apart, so drift on
+ * the shared machine cancels out. Only two Levees are up at a time (ten idle ones skewed every
+ * figure in a first version).
  */
 import { round } from './figures.ts';
 import { runLoad } from './load.ts';
@@ -63,56 +65,89 @@ const median = (values: number[]) => {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
 
-async function cpuPerCall(process: ServiceProcess, seconds: number, connections: number): Promise<{ us: number; throughput: number }> {
-  const outcome = await runLoad({ origin: process.origin, path: '/v1/chat/completions', body: CHAT_BODY, connections, durationSeconds: seconds, pid: process.pid });
-  if (outcome.errors > 0) throw new Error(`${process.name}: ${outcome.errors} unexpected answers ${JSON.stringify(outcome.statuses)}`);
+async function cpuPerCall(target: ServiceProcess, seconds: number, connections: number): Promise<{ us: number; throughput: number }> {
+  const outcome = await runLoad({ origin: target.origin, path: '/v1/chat/completions', body: CHAT_BODY, connections, durationSeconds: seconds, pid: target.pid });
+  if (outcome.errors > 0) throw new Error(`${target.name}: ${outcome.errors} unexpected answers ${JSON.stringify(outcome.statuses)}`);
   return { us: outcome.throughput > 0 ? (outcome.cpuPercent / 100 / outcome.throughput) * 1e6 : Number.NaN, throughput: outcome.throughput };
 }
 
 export async function cpuBreakdown(options: CpuBreakdownOptions): Promise<CpuBreakdown> {
-  const variants: Variant[] = [{ part: 'all on', how: "the bench's user defaults" }, ...OFF, allOff()];
-  const started: Array<{ variant: Variant; process: ServiceProcess }> = [];
+  const start = (name: string, variant: Variant) =>
+    startLeveeProcess({
+      name,
+      workDir: options.workDir,
+      upstreamUrl: options.upstreamUrl,
+      adminToken: options.adminToken,
+      env: { ...variant.env, ...(variant.ablate?.length ? { LEVEE_BENCH_ABLATE: variant.ablate.join(',') } : {}) },
+      ...(variant.ablate?.length ? { imports: ['bench/ablation.ts'] } : {}),
+    });
+  const warm = (target: ServiceProcess) => runLoad({ origin: target.origin, path: '/v1/chat/completions', body: CHAT_BODY, connections: options.connections, durationSeconds: options.warmupSeconds });
+  /** `rounds` of (all-on, other) back to back: each comparison made minutes apart from none. */
+  const paired = async (allOn: ServiceProcess, other: ServiceProcess) => {
+    const pairs: Array<{ allOn: number; other: number; throughput: number }> = [];
+    for (let round = 0; round < options.runs; round += 1) {
+      const reference = await cpuPerCall(allOn, options.runSeconds, options.connections);
+      const measured = await cpuPerCall(other, options.runSeconds, options.connections);
+      pairs.push({ allOn: reference.us, other: measured.us, throughput: measured.throughput });
+    }
+    return pairs;
+  };
+
+  const allOn = await start('levee-breakdown-all-on', { part: 'all on', how: '' });
   try {
-    for (const [index, variant] of variants.entries()) {
-      const process = await startLeveeProcess({
-        name: `levee-breakdown-${index}`,
-        workDir: options.workDir,
-        upstreamUrl: options.upstreamUrl,
-        adminToken: options.adminToken,
-        env: { ...variant.env, ...(variant.ablate?.length ? { LEVEE_BENCH_ABLATE: variant.ablate.join(',') } : {}) },
-        ...(variant.ablate?.length ? { imports: ['bench/ablation.ts'] } : {}),
-      });
-      started.push({ variant, process });
-    }
-    for (const { process } of started) await runLoad({ origin: process.origin, path: '/v1/chat/completions', body: CHAT_BODY, connections: options.connections, durationSeconds: options.warmupSeconds });
-    const measured = new Map<ServiceProcess, Array<{ us: number; throughput: number }>>();
-    const everyone = [options.baseline, ...started.map(({ process }) => process)];
-    for (let run = 1; run <= options.runs; run += 1) {
-      for (const process of everyone) {
-        const figures = await cpuPerCall(process, options.runSeconds, options.connections);
-        measured.set(process, [...(measured.get(process) ?? []), figures]);
+    await warm(allOn);
+    await warm(options.baseline);
+    const allOnRuns: number[] = [];
+    const baselinePairs = await paired(allOn, options.baseline);
+    allOnRuns.push(...baselinePairs.map((pair) => pair.allOn));
+    const rows: BreakdownRow[] = [];
+    for (const [index, variant] of [...OFF, allOff()].entries()) {
+      const levee = await start(`levee-breakdown-${index}`, variant);
+      try {
+        await warm(levee);
+        const pairs = await paired(allOn, levee);
+        allOnRuns.push(...pairs.map((pair) => pair.allOn));
+        const without = median(pairs.map((pair) => pair.other));
+        rows.push({
+          part: variant.part,
+          how: variant.how,
+          cpuUsPerCall: round(without),
+          runsUs: pairs.map((pair) => round(pair.other)),
+          throughput: round(median(pairs.map((pair) => pair.throughput))),
+          costUs: round(median(pairs.map((pair) => pair.allOn)) - without),
+        });
+        options.progress(`cpu breakdown: ${variant.part} off: ${round(without)} µs/call, costs ${rows.at(-1)!.costUs} µs`);
+      } finally {
+        await levee.stop();
       }
-      options.progress(`cpu breakdown: round ${run}/${options.runs} done`);
     }
-    const usOf = (process: ServiceProcess) => median(measured.get(process)!.map(({ us }) => us));
-    const allOnUs = usOf(started[0]!.process);
-    const rows: BreakdownRow[] = started.slice(1).map(({ variant, process }) => ({
-      part: variant.part,
-      how: variant.how,
-      cpuUsPerCall: round(usOf(process)),
-      runsUs: measured.get(process)!.map(({ us }) => round(us)),
-      throughput: round(median(measured.get(process)!.map(({ throughput }) => throughput))),
-      costUs: round(allOnUs - usOf(process)),
-    }));
     return {
-      baselineUsPerCall: round(usOf(options.baseline)),
-      allOnUsPerCall: round(allOnUs),
+      baselineUsPerCall: round(median(baselinePairs.map((pair) => pair.other))),
+      allOnUsPerCall: round(median(allOnRuns)),
       allOffUsPerCall: rows.at(-1)!.cpuUsPerCall,
       rows,
       runs: options.runs,
       runSeconds: options.runSeconds,
     };
   } finally {
-    for (const { process } of started) await process.stop();
+    await allOn.stop();
   }
+}
+
+/** `node bench/cpu-breakdown.ts [--quick]`: the breakdown alone, printed (the full bench includes it). */
+if (import.meta.main) {
+  const { installCleanup, makeWorkDir, startBaselineProcess, startSimulatorProcess } = await import('./processes.ts');
+  const { tmpdir } = await import('node:os');
+  installCleanup();
+  const quick = process.argv.includes('--quick');
+  const workDir = makeWorkDir(tmpdir());
+  const simulator = await startSimulatorProcess({ workDir, embeddingDimension: 64 });
+  const upstreamUrl = `${simulator.origin}/v1`;
+  const baseline = await startBaselineProcess({ workDir, upstreamUrl });
+  const progress = (line: string) => process.stdout.write(`${line}\n`);
+  const result = await cpuBreakdown({ workDir, upstreamUrl, adminToken: 'bench-admin-token-0123456789', baseline, connections: 32, warmupSeconds: quick ? 2 : 8, runSeconds: quick ? 2 : 3, runs: quick ? 1 : 4, progress });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  await baseline.stop();
+  await simulator.stop();
+  process.exit(0);
 }

@@ -139,9 +139,9 @@ function breakdownMarkdown(breakdown: NonNullable<BenchResults['cpuBreakdown']>)
   return [
     '## CPU per proxied call, part by part',
     '',
-    `Non-streaming chat at full speed (${breakdown.runs} round${breakdown.runs === 1 ? '' : 's'} of ${breakdown.runSeconds} s, every variant a fresh Levee, all interleaved with the bare proxy). ` +
+    `Non-streaming chat at full speed: a Levee with every part on, and per variant a fresh Levee with one part off, measured in turn, ${breakdown.runs} pair${breakdown.runs === 1 ? '' : 's'} of ${breakdown.runSeconds} s runs each (the bare proxy the same way). ` +
       `The bare proxy: ${fixed(breakdown.baselineUsPerCall, 0)} µs of CPU per call; Levee with every part on: ${fixed(breakdown.allOnUsPerCall, 0)} µs, so ${fixed(extra, 0)} µs extra. ` +
-      `A part's cost is all-on minus the variant without it; on two shared cores each figure moves by several µs from run to run, so small or negative costs are noise. ` +
+      `A part's cost is the all-on runs' median minus the variant's, from the same pairs; on two shared cores each figure moves by several µs from run to run, so small or negative costs are noise. ` +
       `The parts add up to ${fixed(sumOfParts, 0)} µs; with all of them off at once Levee still spends ${fixed(allOff.cpuUsPerCall, 0)} µs (${fixed(allOff.cpuUsPerCall - breakdown.baselineUsPerCall, 0)} µs over the proxy): ` +
       'the request frame, deadline, policies, the routed call, and parsing and re-serialising both bodies.',
     '',

@@ -96,7 +96,9 @@ async function runLines(deps: BatchRunnerDeps, batch: Batch, lines: { first: num
         // Nothing pending and nothing running: every line has its result.
         if ((await deps.store.pending(batch.id, 1, [], lines, signal)).length === 0) return 'completed';
       }
-      while (!paused && inFlight.size < deps.concurrency && ready.length > 0) {
+      // Answers waiting for the store count against the lines in flight: a slow store holds new
+      // calls back, so a crash re-runs at most twice the concurrency (those calling, those being written).
+      while (!paused && inFlight.size + results.length < deps.concurrency && ready.length > 0) {
         const input = ready.shift()!;
         const running = runLine(deps.lines, batch.endpoint as BatchEndpoint, batch.owner, input, signal).then((outcome) => {
           inFlight.delete(input.line);
@@ -119,7 +121,7 @@ async function runLines(deps: BatchRunnerDeps, batch: Batch, lines: { first: num
       }
       // Wake when a line ends, for the next status poll, or when a pause is over.
       const waitMs = Math.max(1, Math.min(STATUS_POLL_MS, paused ? pause.until - Date.now() : STATUS_POLL_MS));
-      await Promise.race([...inFlight.values(), sleep(waitMs, signal)]);
+      await Promise.race([...inFlight.values(), ...(results.length + writing.length > 0 ? [flushing] : []), sleep(waitMs, signal)]);
     }
     // Cancelled or expired: lines already running finish and are kept; no new one starts.
     await Promise.allSettled(inFlight.values());
