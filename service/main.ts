@@ -172,8 +172,6 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
   });
   health.markServing();
   logger.info({ host: server.host, port: server.port, environment: config.environment, role }, 'listening');
-  // Orchestrators and scripts wait for this line: out now, not with the next buffer (logger.ts).
-  logger.flush();
   return server;
 }
 
