@@ -124,7 +124,6 @@ export async function cpuBreakdown(options: CpuBreakdownOptions): Promise<CpuBre
     return {
       baselineUsPerCall: round(median(baselinePairs.map((pair) => pair.other))),
       allOnUsPerCall: round(median(allOnRuns)),
-      allOffUsPerCall: rows.at(-1)!.cpuUsPerCall,
       rows,
       runs: options.runs,
       runSeconds: options.runSeconds,

@@ -87,8 +87,7 @@ export interface CpuBreakdown {
   /** The bare proxy's µs per call, interleaved with the variants in the same runs. */
   baselineUsPerCall: number;
   allOnUsPerCall: number;
-  /** The variant with every part below off at once. */
-  allOffUsPerCall: number;
+  /** One per part turned off, then the variant with all of them off at once. */
   rows: BreakdownRow[];
   runs: number;
   runSeconds: number;

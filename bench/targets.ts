@@ -21,6 +21,18 @@ function check(name: string, measured: number, limit: number, unit: string, atMo
   return { name, measured: fixed(measured), limit, unit, met, ...(note ? { note } : {}) };
 }
 
+/** A target's median throughput over the baseline's, at least `limit` times (`unit`: req/s, streams/s). */
+function throughputRatio(name: string, measured: ScenarioResult, against: ScenarioResult, limit: number, unit: string, versus = '× baseline', extraNote = ''): TargetCheck {
+  return check(name, measured.median.throughput / against.median.throughput, limit, versus, false,
+    `${measured.median.throughput} vs ${against.median.throughput} ${unit} (medians${extraNote})`);
+}
+
+/** A target's median p99 minus the baseline's, at most `limit` ms. */
+function addedP99(name: string, measured: ScenarioResult, against: ScenarioResult, limit: number): TargetCheck {
+  return check(name, measured.median.latencyMs.p99 - against.median.latencyMs.p99, limit, 'ms', true,
+    `p99 ${measured.median.latencyMs.p99} vs ${against.median.latencyMs.p99} ms (medians of runs); ${measured.level}`);
+}
+
 export function computeTargets(results: Pick<BenchResults, 'scenarios' | 'micro' | 'concurrentStreams'>): TargetCheck[] {
   const { scenarios, micro, concurrentStreams } = results;
   const checks: TargetCheck[] = [];
@@ -30,21 +42,12 @@ export function computeTargets(results: Pick<BenchResults, 'scenarios' | 'micro'
 
   for (const { target, label } of LEVEE_TARGETS) {
     const max = find(scenarios, 'chat', target, 'max');
-    if (baselineMax && max) {
-      const ratio = max.median.throughput / baselineMax.median.throughput;
-      checks.push(
-        check(`${label} throughput ≥ 0.6 × baseline (non-streaming chat, max level)`, ratio, 0.6, '× baseline', false,
-          `${max.median.throughput} vs ${baselineMax.median.throughput} req/s (medians)`),
-      );
-    }
+    if (baselineMax && max) checks.push(throughputRatio(`${label} throughput ≥ 0.6 × baseline (non-streaming chat, max level)`, max, baselineMax, 0.6, 'req/s'));
   }
   const leveeMax = find(scenarios, 'chat', 'levee', 'max');
   const sampledMax = find(scenarios, 'chat', 'levee-sampled', 'max');
   if (baselineMax && sampledMax) {
-    checks.push(
-      check('Levee with OTEL_TRACES_SAMPLER=parentbased_traceidratio 0.1: throughput ≥ 0.6 × baseline (reported beside the defaults)', sampledMax.median.throughput / baselineMax.median.throughput, 0.6, '× baseline', false,
-        `${sampledMax.median.throughput} vs ${baselineMax.median.throughput} req/s (medians)`),
-    );
+    checks.push(throughputRatio('Levee with OTEL_TRACES_SAMPLER=parentbased_traceidratio 0.1: throughput ≥ 0.6 × baseline (reported beside the defaults)', sampledMax, baselineMax, 0.6, 'req/s'));
   }
   if (baselineMax && leveeMax) {
     const usPerCall = (figures: ScenarioResult['median']) => (figures.cpuPercent / 100 / figures.throughput) * 1e6;
@@ -58,34 +61,19 @@ export function computeTargets(results: Pick<BenchResults, 'scenarios' | 'micro'
   const baselineStreams = find(scenarios, 'chat-stream', 'baseline', 'max');
   const leveeStreams = find(scenarios, 'chat-stream', 'levee', 'max');
   if (baselineStreams && leveeStreams) {
-    checks.push(
-      check('Levee streaming chat: completed streams per second ≥ 0.6 × baseline', leveeStreams.median.throughput / baselineStreams.median.throughput, 0.6, '× baseline', false,
-        `${leveeStreams.median.throughput} vs ${baselineStreams.median.throughput} streams/s (medians)`),
-    );
+    checks.push(throughputRatio('Levee streaming chat: completed streams per second ≥ 0.6 × baseline', leveeStreams, baselineStreams, 0.6, 'streams/s'));
   }
   const baselineStreamsHalf = find(scenarios, 'chat-stream', 'baseline', 'half');
   const leveeStreamsHalf = find(scenarios, 'chat-stream', 'levee', 'half');
   if (baselineStreamsHalf && leveeStreamsHalf) {
-    checks.push(
-      check('Levee streaming chat: added time-to-first-byte p99 ≤ 2 ms at half of its max, paced open loop', leveeStreamsHalf.median.latencyMs.p99 - baselineStreamsHalf.median.latencyMs.p99, 2, 'ms', true,
-        `p99 ${leveeStreamsHalf.median.latencyMs.p99} vs ${baselineStreamsHalf.median.latencyMs.p99} ms (medians of runs); ${leveeStreamsHalf.level}`),
-    );
+    checks.push(addedP99('Levee streaming chat: added time-to-first-byte p99 ≤ 2 ms at half of its max, paced open loop', leveeStreamsHalf, baselineStreamsHalf, 2));
   }
   if (portkeyMax && leveeMax) {
-    checks.push(
-      check('Levee ÷ Portkey gateway ≥ 4 × (non-streaming chat, max level)', leveeMax.median.throughput / portkeyMax.median.throughput, 4, '× Portkey', false,
-        `${leveeMax.median.throughput} vs ${portkeyMax.median.throughput} req/s (medians; @portkey-ai/gateway 1.15.2, same simulator)`),
-    );
+    checks.push(throughputRatio('Levee ÷ Portkey gateway ≥ 4 × (non-streaming chat, max level)', leveeMax, portkeyMax, 4, 'req/s', '× Portkey', '; @portkey-ai/gateway 1.15.2, same simulator'));
   }
   for (const { target, label } of LEVEE_TARGETS) {
     const half = find(scenarios, 'chat', target, 'half');
-    if (baselineHalf && half) {
-      const added = half.median.latencyMs.p99 - baselineHalf.median.latencyMs.p99;
-      checks.push(
-        check(`${label} added p99 ≤ 2 ms at half of Levee's max, paced open loop (non-streaming chat)`, added, 2, 'ms', true,
-          `p99 ${half.median.latencyMs.p99} vs ${baselineHalf.median.latencyMs.p99} ms (medians of runs); ${half.level}`),
-      );
-    }
+    if (baselineHalf && half) checks.push(addedP99(`${label} added p99 ≤ 2 ms at half of Levee's max, paced open loop (non-streaming chat)`, half, baselineHalf, 2));
   }
   checks.push(
     check('Policy pipeline − bare async call ≤ 3 µs per call', micro.overheadUs, 3, 'µs', true,

@@ -7,6 +7,8 @@ import { activeTraceIds } from './tracing.ts';
 
 export type { Logger };
 
+const CENSOR = '[redacted]';
+
 /** Paths pino censors in a log object: exact ones first, then the wildcards (the costly part). */
 const EXACT_REDACTED_PATHS = [
   'req.headers.authorization',
@@ -99,7 +101,7 @@ export function createLogger(options: LoggerOptions): Logger {
       base: options.base ?? null,
       timestamp: isoTimestamp,
       formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      redact: { paths: REDACTED_PATHS, censor: CENSOR },
       // Lines written inside a request carry its trace; the request line adds its own explicitly.
       mixin: () => activeTraceIds() ?? {},
     },
@@ -114,5 +116,5 @@ export function createLogger(options: LoggerOptions): Logger {
  * error object of unknown shape and goes through the full set (`logger`).
  */
 export function accessLogger(logger: Logger): Logger {
-  return logger.child({}, { redact: { paths: EXACT_REDACTED_PATHS, censor: '[redacted]' } });
+  return logger.child({}, { redact: { paths: EXACT_REDACTED_PATHS, censor: CENSOR } });
 }
