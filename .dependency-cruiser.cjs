@@ -30,7 +30,7 @@ const CAPABILITY_INTERFACES = [
 ];
 
 /** Packages that talk to Redis or Postgres, or are stores of their own: capabilities' and deps' business. */
-const CLIENT_PACKAGES = '(^|/)node_modules/(redis|@redis/.+|pg|pg-.+|@electric-sql/.+|undici|rate-limiter-flexible|keyv|@keyv/.+|lru-cache)/';
+const CLIENT_PACKAGES = '(^|/)node_modules/(redis|@redis/.+|pg|pg-.+|@electric-sql/.+|undici|keyv|@keyv/.+|lru-cache)/';
 
 /** Relative when a fixture tree is cruised from its own directory. */
 const NODE_MODULES = '(^|/)node_modules/';

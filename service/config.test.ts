@@ -58,7 +58,7 @@ describe('loadConfig', () => {
 
   it('reads the shared-state tunables and their defaults', () => {
     const defaults = loadConfig({});
-    assert.deepEqual(defaults.rateLimits, { keyPerMinute: 0, ipPerMinute: 100 });
+    assert.deepEqual(defaults.rateLimits, { policies: [{ name: 'all.ip.1m', routes: 'all', scope: 'ip', limit: 100, windowSeconds: 60 }] });
     assert.deepEqual(defaults.llm.quota, { requestsPerMinute: 0, concurrent: 0, tokensPerMinute: 0 });
     assert.equal(defaults.sharedState.redis.breakerFailures, 3);
     assert.equal(defaults.sharedState.redis.breakerHalfOpenAfterMs, 30_000);
@@ -74,7 +74,7 @@ describe('loadConfig', () => {
     assert.equal(config.sharedState.redis.keyPrefix, 'blue:');
     assert.equal(config.sharedState.redis.timeoutMs, 50);
     assert.equal(config.sharedState.syncIntervalMs, 500);
-    assert.deepEqual(config.rateLimits, { keyPerMinute: 600, ipPerMinute: 0 });
+    assert.deepEqual(config.rateLimits, { policies: [{ name: 'all.key.1m', routes: 'all', scope: 'key', limit: 600, windowSeconds: 60 }] });
     assert.deepEqual(config.llm.quota, { requestsPerMinute: 50, concurrent: 5, tokensPerMinute: 0 });
     assert.deepEqual(problemsOf({ REDIS_KEY_PREFIX: 'a b', RATE_LIMIT_IP_PER_MIN: '-1' }), [
       'REDIS_KEY_PREFIX: must be 1-64 characters of [A-Za-z0-9_:.-] (got "a b")',

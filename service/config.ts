@@ -176,7 +176,8 @@ function productionStandInProblems(env: Environment): string[] {
 function describeIssue(issue: z.core.$ZodIssue, source: Record<string, string | undefined>): string {
   const name = String(issue.path[0] ?? '(environment)');
   const raw = source[name];
-  const shown = raw === undefined || SECRET_VARIABLES.has(name) ? '' : ` (got ${JSON.stringify(raw.slice(0, 64))})`;
+  const quoted = issue.code === 'custom' && issue.params?.['quotesInput'] === true;
+  const shown = raw === undefined || SECRET_VARIABLES.has(name) || quoted ? '' : ` (got ${JSON.stringify(raw.slice(0, 64))})`;
   return `${name}: ${issue.message}${shown}`;
 }
 

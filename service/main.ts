@@ -11,7 +11,7 @@ import { postgresHealthCheck } from './capabilities/health/postgres-health-check
 import { redisHealthCheck } from './capabilities/health/redis-health-check.ts';
 import { MemoryIdempotencyStore } from './capabilities/idempotency/memory-idempotency-store.ts';
 import { RedisIdempotencyStore } from './capabilities/idempotency/redis-idempotency-store.ts';
-import { createInboundRateLimits } from './capabilities/rate-limits/scope-rate-limit.ts';
+import { SlidingWindowRateLimits } from './capabilities/rate-limits/sliding-window-rate-limits.ts';
 import { SHARED_FEATURES } from './capabilities/shared-features.ts';
 import { PostgresVectorStore } from './capabilities/vector-store/postgres-vector-store.ts';
 import { createBatches } from './composition/create-batches.ts';
@@ -138,7 +138,7 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
             chat,
             embeddings,
             models: { llm: llm.gateway },
-            guards: v1Access({ apiKeys, rateLimits: createInboundRateLimits(config.rateLimits, { redis, localShare }), metrics }),
+            guards: v1Access({ apiKeys, rateLimits: new SlidingWindowRateLimits({ policies: config.rateLimits.policies, redis, localShare }), metrics }),
             conversations,
           },
           retrieval: { store: new PostgresVectorStore(postgres), llm: llm.gateway, embeddings: embeddingBatching, searchCache: caches.search },

@@ -25,5 +25,5 @@ export const flag = z.stringbool({ error: 'must be true or false' });
 
 export const url = (schemes: RegExp, hint: string) => z.url({ protocol: schemes, error: `must be a ${hint} URL` });
 
-/** The parsed values of a group of variables (`{ NAME: parser }`), as its slice of config sees them. */
-export type ParsedEnvironment<Group extends Record<string, z.ZodType>> = { [Name in keyof Group]: z.output<Group[Name]> };
+/** The parsed values of a group of variables (`{ NAME: parser }`), as its slice of config sees them (optional ones may be absent). */
+export type ParsedEnvironment<Group extends Record<string, z.ZodType>> = z.output<z.ZodObject<Group>>;

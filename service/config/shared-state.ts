@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { integer, type ParsedEnvironment } from './env-parsers.ts';
+import { extraRateLimitPolicies, rateLimitPolicies, type RateLimitPolicy } from './rate-limits.ts';
 
 export const sharedStateEnvironment = {
   /** Keys and channels Levee owns start with this, so several deployments can share one Redis. */
@@ -21,10 +22,14 @@ export const sharedStateEnvironment = {
   SHARED_BREAKER_FLUSH_MS: integer({ min: 5, max: 5_000 }).default(50),
   /** Every replica re-reads the shared state this often, the safety net under pub/sub. */
   SHARED_STATE_SYNC_MS: integer({ min: 50, max: 60_000 }).default(1_000),
-  /** Requests per minute per client key (API_KEYS name); 0 = no limit. */
+  /** Requests per minute per client key (API_KEYS name) on all /v1 routes; 0 = no limit. */
   RATE_LIMIT_KEY_PER_MIN: integer({ min: 0 }).default(0),
-  /** Requests per minute per client IP (a flood guard that also covers unauthenticated traffic); 0 = no limit. */
+  /** Requests per minute per client IP on all /v1 routes (a flood guard that also covers unauthenticated traffic); 0 = no limit. */
   RATE_LIMIT_IP_PER_MIN: integer({ min: 0 }).default(100),
+  /** Requests per hour per client key on the AI routes (chat, embeddings, retrieval that embeds); 0 = no budget. */
+  RATE_LIMIT_AI_KEY_PER_HOUR: integer({ min: 0 }).default(0),
+  /** Further policies, `<routes>:<key|ip>=<limit>/<window>` comma-separated (config/rate-limits.ts); unset: none. */
+  RATE_LIMITS: extraRateLimitPolicies.optional(),
   /** Outgoing LLM requests per minute across the fleet (the provider account's RPM, or Levee's share of it); 0 = unlimited. */
   LLM_QUOTA_REQUESTS_PER_MIN: integer({ min: 0 }).default(0),
   /** Concurrent outgoing LLM requests across the fleet; 0 = unlimited. */
@@ -50,8 +55,8 @@ export interface SharedStateConfig {
 }
 
 export interface RateLimitConfig {
-  keyPerMinute: number;
-  ipPerMinute: number;
+  /** Every inbound policy in force; empty: no limits. */
+  policies: RateLimitPolicy[];
 }
 
 /** Per provider: 0 in any field means that dimension is unlimited. */
@@ -74,7 +79,14 @@ export function sharedStateConfig(env: SharedStateEnvironment): { sharedState: S
       breakerFlushMs: env.SHARED_BREAKER_FLUSH_MS,
       syncIntervalMs: env.SHARED_STATE_SYNC_MS,
     },
-    rateLimits: { keyPerMinute: env.RATE_LIMIT_KEY_PER_MIN, ipPerMinute: env.RATE_LIMIT_IP_PER_MIN },
+    rateLimits: {
+      policies: rateLimitPolicies({
+        ipPerMinute: env.RATE_LIMIT_IP_PER_MIN,
+        keyPerMinute: env.RATE_LIMIT_KEY_PER_MIN,
+        aiKeyPerHour: env.RATE_LIMIT_AI_KEY_PER_HOUR,
+        extra: env.RATE_LIMITS ?? [],
+      }),
+    },
     llmQuota: {
       requestsPerMinute: env.LLM_QUOTA_REQUESTS_PER_MIN,
       concurrent: env.LLM_QUOTA_CONCURRENT,

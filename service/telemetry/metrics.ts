@@ -167,8 +167,8 @@ export function createMetrics() {
     }),
     rateLimitDecisions: new client.Counter({
       name: METRIC.rateLimitDecisions,
-      help: 'Inbound rate-limit decisions by route, scope (key or ip) and outcome (allowed or limited).',
-      labelNames: [LABEL.route, LABEL.scope, LABEL.outcome],
+      help: 'Inbound rate-limit decisions by route, scope (key or ip), policy and outcome (allowed: counted; limited: refused by that policy).',
+      labelNames: [LABEL.route, LABEL.scope, LABEL.policy, LABEL.outcome],
       registers,
     }),
     authFailures: new client.Counter({

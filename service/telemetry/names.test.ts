@@ -123,6 +123,7 @@ describe('telemetry names', () => {
       genAiOperation: 'gen_ai_operation_name',
       feature: 'feature',
       scope: 'scope',
+      policy: 'policy',
       quota: 'quota',
       cache: 'cache',
       result: 'result',

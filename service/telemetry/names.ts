@@ -138,6 +138,8 @@ export const LABEL = {
   genAiOperation: prometheusName(ATTR_GEN_AI_OPERATION_NAME),
   feature: 'feature',
   scope: 'scope',
+  /** An inbound rate-limit policy's name (`ai.key.1h`): a configured, bounded set. */
+  policy: 'policy',
   quota: 'quota',
   cache: 'cache',
   result: 'result',

@@ -1,14 +1,22 @@
 /**
- * Inbound rate limits as the /v1 guards apply them: what a decision says in the `RateLimit-*`
- * header fields (IETF draft), and the 429 `rate_limit_exceeded` a spent window gets. The counting
- * itself is the rate-limits capability's (capabilities/rate-limits/).
+ * Inbound rate limits as the /v1 guards apply them: which of several decisions the `RateLimit-*`
+ * header fields (IETF draft) report, what they say, and the 429 `rate_limit_exceeded` a spent
+ * policy gets. The counting itself is the rate-limits capability's (capabilities/rate-limits/).
  */
-import { RATE_LIMIT_WINDOW_SECONDS, type RateLimitDecision } from '../../capabilities/rate-limits/rate-limit.ts';
+import type { RateLimitDecision, RateLimitPolicy } from '../../capabilities/rate-limits/rate-limit.ts';
 import { LeveeError, retryAfterHeader } from '../../errors.ts';
 
-export type { InboundRateLimits, RateLimit, RateLimitDecision } from '../../capabilities/rate-limits/rate-limit.ts';
+export type { InboundRateLimits, RateLimitDecision, RateLimitPolicy } from '../../capabilities/rate-limits/rate-limit.ts';
 
 const SCOPE_NAMES = { key: 'client key', ip: 'IP address' } as const;
+
+/** Whether `candidate` is the one to report instead of `reported`: a refusal, then the fewest left, then the longest wait. */
+export function isTighter(candidate: RateLimitDecision, reported: RateLimitDecision | undefined): boolean {
+  if (!reported) return true;
+  if (candidate.allowed !== reported.allowed) return !candidate.allowed;
+  if (candidate.remaining !== reported.remaining) return candidate.remaining < reported.remaining;
+  return candidate.resetMs > reported.resetMs;
+}
 
 /** The header fields reporting a decision. */
 export function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {
@@ -16,15 +24,36 @@ export function rateLimitHeaders(decision: RateLimitDecision): Record<string, st
     'RateLimit-Limit': String(decision.limit),
     'RateLimit-Remaining': String(decision.remaining),
     'RateLimit-Reset': String(Math.ceil(decision.resetMs / 1000)),
-    'RateLimit-Policy': `${decision.limit};w=${RATE_LIMIT_WINDOW_SECONDS}`,
+    'RateLimit-Policy': `${decision.limit};w=${decision.policy.windowSeconds}`,
   };
 }
 
-/** The answer to a request over its limit, with Retry-After. */
+/** The answer to a request a policy refused, with Retry-After. */
 export function rateLimitExceeded(decision: RateLimitDecision): LeveeError {
+  const { policy } = decision;
   return new LeveeError(
     'rate_limit_exceeded',
-    `Rate limit reached for requests per ${SCOPE_NAMES[decision.scope]}: ${decision.limit} per minute. Retry after the time in Retry-After.`,
-    { headers: retryAfterHeader(decision.resetMs), details: { scope: decision.scope, shared: decision.shared } },
+    `Rate limit reached for ${routesName(policy)} per ${SCOPE_NAMES[policy.scope]}: ${decision.limit} per ${windowName(policy.windowSeconds)}. Retry after the time in Retry-After.`,
+    { headers: retryAfterHeader(decision.resetMs), details: { policy: policy.name, scope: policy.scope, shared: decision.shared } },
   );
+}
+
+function routesName(policy: RateLimitPolicy): string {
+  if (policy.routes === 'all') return 'requests';
+  if (policy.routes === 'ai') return 'AI requests';
+  return `${policy.routes} requests`;
+}
+
+const WINDOW_UNITS = [
+  ['day', 86_400],
+  ['hour', 3_600],
+  ['minute', 60],
+  ['second', 1],
+] as const;
+
+/** `hour`, `10 seconds`, `90 seconds`: the largest unit that divides the window. */
+function windowName(seconds: number): string {
+  const [unit, size] = WINDOW_UNITS.find(([, unitSeconds]) => seconds % unitSeconds === 0)!;
+  const count = seconds / size;
+  return count === 1 ? unit : `${count} ${unit}s`;
 }
