@@ -38,6 +38,22 @@ describe('ClassifiedRetry: what is retried', () => {
     assert.deepEqual(giveUps, []);
   });
 
+  it('tells of a success after retries, never of a first-time success', async () => {
+    const { retry, recoveries } = makeRetry({ maxAttempts: 3 });
+    assert.deepEqual(await settle(retry.execute(() => 'first time')), { ok: true, value: 'first time' });
+    assert.deepEqual(recoveries, []);
+    let calls = 0;
+    const outcome = await settle(
+      retry.execute(() => {
+        calls++;
+        if (calls < 3) throw new TransientError();
+        return 'third time';
+      }),
+    );
+    assert.deepEqual(outcome, { ok: true, value: 'third time' });
+    assert.deepEqual(recoveries, [{ dependency: 'dep', attempts: 3 }]);
+  });
+
   it('never retries a permanent failure', async () => {
     const { retry, retries, giveUps } = makeRetry();
     let calls = 0;

@@ -48,6 +48,12 @@ export interface RetryEvent {
   classification: FailureClassification;
 }
 
+export interface SuccessAfterRetryEvent {
+  dependency: string;
+  /** Attempts made in all, the successful one included (2 or more). */
+  attempts: number;
+}
+
 export type GiveUpReason = 'not_retryable' | 'attempts_exhausted' | 'deadline' | 'budget_exhausted';
 
 export interface GiveUpEvent {
@@ -80,10 +86,13 @@ export class ClassifiedRetry extends PolicyBase implements IPolicy<RetryContext>
   readonly #backoff: ExponentialBackoff<number>;
   readonly #retries = new EventEmitter<RetryEvent>();
   readonly #giveUps = new EventEmitter<GiveUpEvent>();
+  readonly #recoveries = new EventEmitter<SuccessAfterRetryEvent>();
   /** Fires before each retry's backoff. */
   readonly onRetry = this.#retries.addListener;
   /** Fires when a failed call will not be retried again, and why. */
   readonly onGiveUp = this.#giveUps.addListener;
+  /** Fires when a call succeeds after at least one retry. */
+  readonly onSuccessAfterRetry = this.#recoveries.addListener;
 
   constructor(options: RetryOptions) {
     super();
@@ -96,8 +105,9 @@ export class ClassifiedRetry extends PolicyBase implements IPolicy<RetryContext>
     budget.recordCall();
     let backoff: IBackoff<unknown> | undefined;
     for (let attempt = 0; ; attempt++) {
+      let value: T;
       try {
-        return await this.observe(() => fn({ signal, attempt }));
+        value = await this.observe(() => fn({ signal, attempt }));
       } catch (error) {
         const classification = classifyFailure(error, signal, this.#options.classify);
         if (classification.retry === 'rate_limited') gate.closeFor(classification.retryAfterMs, classification.status === 503 ? 503 : 429);
@@ -117,7 +127,11 @@ export class ClassifiedRetry extends PolicyBase implements IPolicy<RetryContext>
 
         this.#retries.emit({ dependency, attempt: attempt + 1, delayMs, reason: classification.errorType, classification });
         await sleep(delayMs, signal);
+        continue;
       }
+      // Outside the try: a listener that throws must not count as a failed attempt.
+      if (attempt > 0) this.#recoveries.emit({ dependency, attempts: attempt + 1 });
+      return value;
     }
   }
 }

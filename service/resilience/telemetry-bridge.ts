@@ -1,6 +1,7 @@
 /**
  * Turns the policies' events into metrics, span events on the active call span, and log lines
- * for the decisions an SRE must be able to find (breaker transitions, rate limiting). Gauges that
+ * for the decisions an SRE must be able to find (breaker transitions, rate limiting, retries and
+ * successes after them, the last two capped per dependency by RetryLog). Gauges that
  * follow the clock (bulkhead load, gate closure, adaptive timeouts) are refreshed at each scrape.
  */
 import { trace } from '@opentelemetry/api';
@@ -13,6 +14,7 @@ import type { DependencyPolicies } from './dependency-policies.ts';
 import { OUTCOMES } from './outcomes.ts';
 import { QUOTA_NAMES } from './outgoing-quota.ts';
 import type { GiveUpReason } from './retry.ts';
+import { RetryLog } from './retry-log.ts';
 
 const RETRY_REASONS = ['timeout', 'connection_error', 'http_5xx', 'http_429', 'rate_limited', 'error'];
 const GIVE_UP_REASONS: readonly GiveUpReason[] = ['not_retryable', 'attempts_exhausted', 'deadline', 'budget_exhausted'];
@@ -23,8 +25,18 @@ const TRANSITIONS: ReadonlyArray<[BreakerState, BreakerState]> = [
   ['half_open', 'open'],
 ];
 
-export function bridgeTelemetry<Operation extends string>(policies: DependencyPolicies<Operation>, metrics: Metrics, logger: Logger): void {
-  const { breaker, bulkhead, gate, retries, labels: ids } = policies;
+/**
+ * `retryLog` is the dependency's: a dependency with several instances (the LLM's providers) passes
+ * the one they share, so its cap counts them together.
+ */
+export function bridgeTelemetry<Operation extends string>(
+  policies: DependencyPolicies<Operation>,
+  metrics: Metrics,
+  logger: Logger,
+  retryLog = new RetryLog(logger, policies.dependency),
+): void {
+  const { breaker, bulkhead, gate, retries, labels: ids, provider } = policies;
+  const { maxAttempts } = policies.sheet.retry;
   const activeSpan = () => trace.getActiveSpan();
   initialiseSeries(policies, metrics);
 
@@ -73,7 +85,9 @@ export function bridgeTelemetry<Operation extends string>(policies: DependencyPo
     retry.onRetry(({ attempt, delayMs, reason }) => {
       metrics.retries.inc({ ...ids, operation, reason });
       activeSpan()?.addEvent(SPAN_EVENT.retry, { [EVENT.attempt]: attempt, [EVENT.delayMs]: Math.round(delayMs), [EVENT.reason]: reason });
+      retryLog.retrying({ provider, operation, attempt, maxAttempts, errorType: reason, waitMs: delayMs });
     });
+    retry.onSuccessAfterRetry(({ attempts }) => retryLog.recovered({ provider, operation, attempts }));
     retry.onGiveUp(({ reason, attempts, classification }) => {
       metrics.retryGiveUps.inc({ ...ids, operation, reason });
       if (reason === 'budget_exhausted') metrics.retryBudgetExhausted.inc(ids);

@@ -9,6 +9,7 @@ import type { LlmPolicyConfig } from '../../config/llm.ts';
 import type { ModelsConfig } from '../../config/models.ts';
 import type { QuotaStore } from '../../resilience/outgoing-quota.ts';
 import { RetryBudget } from '../../resilience/retry-budget.ts';
+import { RetryLog } from '../../resilience/retry-log.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
 import { LlmGateway } from './llm-gateway.ts';
@@ -37,6 +38,8 @@ const RETIRE_AFTER_MS = 10 * 60 * 1000;
 
 export function createLlmDependency(options: LlmDependencyOptions) {
   const { metrics, logger } = options;
+  // One for every provider, before and after reloads: at most 60 retry lines a minute for `llm`.
+  const retryLog = new RetryLog(logger, 'llm');
   let providers = new Map<string, LlmProvider>();
   const build = (models: ModelsConfig) => {
     const next = new Map<string, LlmProvider>();
@@ -47,7 +50,7 @@ export function createLlmDependency(options: LlmDependencyOptions) {
         next.set(config.id, current);
         continue;
       }
-      const provider = new LlmProvider({ config, metrics, logger, quotaStore: options.quotaStoreFor?.(config.id) });
+      const provider = new LlmProvider({ config, metrics, logger, retryLog, quotaStore: options.quotaStoreFor?.(config.id) });
       options.onProvider?.(provider);
       next.set(config.id, provider);
     }
@@ -60,6 +63,7 @@ export function createLlmDependency(options: LlmDependencyOptions) {
   const routed = new RoutedCalls({
     metrics,
     logger,
+    retryLog,
     retry: { maxAttempts: retry.maxAttempts, initialDelayMs: retry.baseDelayMs, maxDelayMs: retry.maxDelayMs, jitter: RETRY_JITTER },
     budget: new RetryBudget({ ratio: retry.budgetRatio, minRetriesPerSecond: retry.budgetMinPerSecond, windowMs: RETRY_BUDGET_WINDOW_MS }),
     hedgeBudget: new RetryBudget({ ratio: options.models.routing.hedgeBudgetRatio, minRetriesPerSecond: 0, windowMs: options.models.routing.hedgeBudgetWindowMs }),

@@ -7,6 +7,7 @@ import type { ProviderConfig } from '../../config/models.ts';
 import { DependencyPolicies } from '../../resilience/dependency-policies.ts';
 import { InstrumentedCalls } from '../../resilience/instrumented-calls.ts';
 import type { QuotaStore } from '../../resilience/outgoing-quota.ts';
+import type { RetryLog } from '../../resilience/retry-log.ts';
 import { bridgeTelemetry } from '../../resilience/telemetry-bridge.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
@@ -20,6 +21,8 @@ export interface LlmProviderOptions {
   logger: Logger;
   /** Where this provider's quota state lives (Redis-shared); default: this process alone. */
   quotaStore?: QuotaStore;
+  /** The LLM's retry log, shared by every provider so its cap holds for `llm` as a whole; default: this provider's own. */
+  retryLog?: RetryLog;
 }
 
 export class LlmProvider {
@@ -37,7 +40,7 @@ export class LlmProvider {
     this.id = config.id;
     this.config = config;
     this.policies = new DependencyPolicies(llmPolicySheet(config.id, config.policies, config.quota), { quotaStore: options.quotaStore });
-    bridgeTelemetry(this.policies, options.metrics, options.logger);
+    bridgeTelemetry(this.policies, options.metrics, options.logger, options.retryLog);
     this.calls = new InstrumentedCalls(this.policies, options.metrics);
     this.client = new LlmClient({ baseUrl: config.baseUrl, apiKey: config.apiKey, headers: config.headers, connections: config.policies.bulkhead.maxConcurrent });
   }

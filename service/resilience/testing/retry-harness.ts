@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mock } from 'node:test';
 import type { FailureClassification } from '../classification.ts';
 import { RateLimitGate } from '../rate-limit-gate.ts';
-import { ClassifiedRetry, type GiveUpEvent, type RetryEvent, type RetryOptions } from '../retry.ts';
+import { ClassifiedRetry, type GiveUpEvent, type RetryEvent, type RetryOptions, type SuccessAfterRetryEvent } from '../retry.ts';
 import { RetryBudget } from '../retry-budget.ts';
 
 import { flush } from './flush.ts';
@@ -47,8 +47,10 @@ export function makeRetry(overrides: Partial<RetryOptions> = {}) {
   const retries: RetryEvent[] = [];
   const giveUps: GiveUpEvent[] = [];
   retry.onRetry((event) => retries.push(event));
+  const recoveries: SuccessAfterRetryEvent[] = [];
   retry.onGiveUp((event) => giveUps.push(event));
-  return { retry, gate, budget, retries, giveUps };
+  retry.onSuccessAfterRetry((event) => recoveries.push(event));
+  return { retry, gate, budget, retries, giveUps, recoveries };
 }
 
 /** Lets a retry loop run to its end: ticks in small steps until the promise settles. */

@@ -22,6 +22,7 @@ import type { CallContext } from '../../../resilience/dependency-policies.ts';
 import type { Attempt } from '../../../resilience/instrumented-calls.ts';
 import { jitteredBackoff, retryDelayMs, type GiveUpReason, type RetryOptions } from '../../../resilience/retry.ts';
 import type { RetryBudget } from '../../../resilience/retry-budget.ts';
+import type { RetryLog } from '../../../resilience/retry-log.ts';
 import { sleep } from '../../../resilience/sleep.ts';
 import type { Logger } from '../../../telemetry/logger.ts';
 import type { Metrics } from '../../../telemetry/metrics.ts';
@@ -51,6 +52,8 @@ export type DeploymentCall<T> = (deployment: Deployment, attempt: Parameters<Att
 export interface RoutedCallsOptions {
   metrics: Metrics;
   logger: Logger;
+  /** The `llm` retry log lines (capped), shared with the providers. */
+  retryLog: RetryLog;
   retry: Pick<RetryOptions, 'maxAttempts' | 'initialDelayMs' | 'maxDelayMs' | 'jitter'>;
   /** One budget for every retry of every provider. */
   budget: RetryBudget;
@@ -111,6 +114,7 @@ export class RoutedCalls {
     /** An upstream failure that the next attempt retries: it costs the budget (and, on the same deployment, a backoff). */
     let pendingRetry = false;
     let backoff: IBackoff<unknown> | undefined;
+    let retried = false;
     budget.recordCall();
     for (;;) {
       let pick = this.#untried(spec.chain, tried);
@@ -136,13 +140,19 @@ export class RoutedCalls {
         }
         if (delayMs >= remainingMsOf(signal)) throw this.#giveUp(spec, 'deadline', lastError, lastClassification, progress, signal);
         if (!budget.tryAcquireRetry()) throw this.#giveUp(spec, 'budget_exhausted', lastError, lastClassification, progress, signal);
-        this.#options.metrics.retries.inc({ dependency: 'llm', provider: progress.last!.deployment.provider.id, operation: spec.operation, reason: lastClassification.errorType });
+        const failedOn = progress.last!.deployment.provider.id;
+        this.#options.metrics.retries.inc({ dependency: 'llm', provider: failedOn, operation: spec.operation, reason: lastClassification.errorType });
         trace.getActiveSpan()?.addEvent(SPAN_EVENT.retry, { [EVENT.attempt]: progress.attempts, [EVENT.delayMs]: Math.round(delayMs), [EVENT.reason]: lastClassification.errorType });
+        this.#options.retryLog.retrying({ provider: failedOn, operation: spec.operation, attempt: progress.attempts, maxAttempts: retry.maxAttempts, errorType: lastClassification.errorType, waitMs: delayMs });
+        retried = true;
         if (delayMs > 0) await sleep(delayMs, signal);
       }
 
       const outcome = await this.#attemptOn(spec, pick, tried, signal, run, progress, again);
-      if (outcome.ok) return outcome;
+      if (outcome.ok) {
+        if (retried) this.#options.retryLog.recovered({ provider: outcome.deployment.provider.id, operation: spec.operation, attempts: progress.attempts });
+        return outcome;
+      }
       for (const { deployment, error } of outcome.failures) {
         const classification = classifyFailure(error, signal, classifyLlmFailure);
         if (classification.errorType === 'cancelled') throw error;
