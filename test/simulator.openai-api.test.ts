@@ -194,6 +194,26 @@ describe('embeddings', () => {
     assert.equal(tooMany.json.error.param, 'dimensions');
   });
 
+  it('embeds hashed word features: texts that share words are close, whatever their case and punctuation', async () => {
+    const cosine = (a: number[], b: number[]) => a.reduce((sum, value, index) => sum + value * b[index]!, 0);
+    const texts = ['river levee flood', 'Levee, RIVER!', 'pumps drain polders', 'Ελλάδα ποτάμι', 'ΕΛΛΆΔΑ', '!!!'];
+    const [riverLevee, levee, pumps, greek, greekUpper, noWords] = (await embed({ model: 'text-embedding-3-small', input: texts })).json.data.map((item) => item.embedding as number[]);
+    assert.ok(cosine(riverLevee!, levee!) > 0.6 && cosine(riverLevee!, levee!) < 0.99, `two of three words shared: ${cosine(riverLevee!, levee!)}`);
+    assert.ok(Math.abs(cosine(riverLevee!, pumps!)) < 0.2, `no word shared: ${cosine(riverLevee!, pumps!)}`);
+    assert.ok(cosine(greek!, greekUpper!) > 0.5, 'any script, lower-cased');
+    assert.ok(Math.abs(norm(noWords!) - 1) < 1e-5, 'a text without words is a unit vector too');
+    const [tokens, sharedTokens, otherTokens] = (await embed({ model: 'text-embedding-ada-002', input: [[11, 12, 13], [11, 12, 99], [7, 8, 9]] })).json.data.map((item) => item.embedding as number[]);
+    assert.ok(cosine(tokens!, sharedTokens!) > 0.5 && Math.abs(cosine(tokens!, otherTokens!)) < 0.2, 'token ids count as words');
+  });
+
+  it('shortens to exactly the first N values renormalised', async () => {
+    const text = 'the river rises over the levee';
+    const full = (await embed({ model: 'text-embedding-3-large', input: text })).json.data[0]?.embedding as number[];
+    const short = (await embed({ model: 'text-embedding-3-large', input: text, dimensions: 256 })).json.data[0]?.embedding as number[];
+    const prefixNorm = norm(full.slice(0, 256));
+    short.forEach((value, index) => assert.ok(Math.abs(value - full[index]! / prefixNorm) < 1e-6, `value ${index}`));
+  });
+
   it('rejects empty input, more than 2048 items, and a missing model', async () => {
     for (const body of [
       { model: 'text-embedding-3-small', input: '' },

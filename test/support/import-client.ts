@@ -18,7 +18,7 @@ export interface ImportDocument {
   metadata: Record<string, string | number | boolean | null>;
 }
 
-/** Document i: a distinct text (the simulator gives each its own vector), some metadata. */
+/** Document i: a distinct text (its own numbers, so its own vector from the simulator's word features), some metadata. */
 export const importDocument = (index: number): ImportDocument => ({
   id: `doc-${String(index).padStart(6, '0')}`,
   text: `Document ${index} of the import, about ${['tides', 'levees', 'rivers', 'pumps'][index % 4]} (${index * 31})`,
