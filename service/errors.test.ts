@@ -19,6 +19,8 @@ describe('errors', () => {
       upgrade_required: 426,
       collection_exists: 409,
       payload_too_large: 413,
+      request_header_fields_too_large: 431,
+      request_timeout: 408,
       unsupported_media_type: 415,
       dimension_mismatch: 422,
       idempotency_key_in_use: 409,

@@ -40,6 +40,10 @@ export const ERROR_TABLE = {
   /** This Idempotency-Key was used with a different request body. */
   idempotency_key_reused: { status: 422, type: 'invalid_request_error', retryable: false },
   payload_too_large: { status: 413, type: 'invalid_request_error', retryable: false },
+  /** The request's head (request line and headers) is larger than Node's limit (16 KiB). */
+  request_header_fields_too_large: { status: 431, type: 'invalid_request_error', retryable: false },
+  /** The deadline ran out while the request itself (its body) was still arriving: the client's delay, not ours. */
+  request_timeout: { status: 408, type: 'invalid_request_error', retryable: true },
   unsupported_media_type: { status: 415, type: 'invalid_request_error', retryable: false },
   /** The embedding model answered with vectors of another size than the collection's dimension; nothing was written. */
   dimension_mismatch: { status: 422, type: 'invalid_request_error', retryable: false },

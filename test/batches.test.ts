@@ -160,11 +160,25 @@ describe('Batch API with the official SDK', { timeout: 120_000 }, () => {
       [{ input_file_id: other.id, endpoint: '/v1/chat/completions', completion_window: '24h' }, 400, 'invalid_request', 'input_file_id'],
       [{ input_file_id: chatFile.id, endpoint: '/v1/responses', completion_window: '24h' }, 400, 'invalid_request', 'endpoint'],
       [{ input_file_id: chatFile.id, endpoint: '/v1/chat/completions', completion_window: '1h' }, 400, 'invalid_request', 'completion_window'],
+      // Found by test/fuzz/: what Postgres cannot store (NUL, a lone surrogate) was a 500.
+      [{ input_file_id: chatFile.id, endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { a: 'x\u0000' } }, 400, 'invalid_request', 'metadata.a'],
+      [{ input_file_id: chatFile.id, endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { a: '\ud800' } }, 400, 'invalid_request', 'metadata.a'],
+      [{ input_file_id: 'file-\u0000', endpoint: '/v1/chat/completions', completion_window: '24h' }, 404, 'not_found', 'input_file_id'],
     ];
     for (const [body, status, code, param] of cases) {
       const response = await fetch(`${stack.levee.url}/v1/batches`, { method: 'POST', headers: { authorization: 'Bearer alice-key-0123456789', 'content-type': 'application/json' }, body: JSON.stringify(body) });
       const answer = (await response.json()) as { error: { code: string; param: string } };
       assert.deepEqual([response.status, answer.error.code, answer.error.param], [status, code, param], JSON.stringify(body));
+    }
+    const reads: Array<[string, string, number, string]> = [
+      ['GET', '/v1/batches/%00', 404, 'batch_id'],
+      ['POST', '/v1/batches/%00/cancel', 404, 'batch_id'],
+      ['GET', '/v1/batches?after=%00', 400, 'after'],
+    ];
+    for (const [method, path, status, param] of reads) {
+      const response = await fetch(`${stack.levee.url}${path}`, { method, headers: { authorization: 'Bearer alice-key-0123456789' } });
+      const answer = (await response.json()) as { error: { param: string } };
+      assert.deepEqual([response.status, answer.error.param], [status, param], `${method} ${path}`);
     }
     // Another client's file is not there for bob either.
     const foreign = await fetch(`${stack.levee.url}/v1/batches`, { method: 'POST', headers: { authorization: 'Bearer bob-key-0123456789', 'content-type': 'application/json' }, body: JSON.stringify({ input_file_id: chatFile.id, endpoint: '/v1/chat/completions', completion_window: '24h' }) });

@@ -7,6 +7,7 @@
  * every connection when the process drains, which then exits 0.
  */
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket, type ClientOptions } from 'ws';
 import { FAST_POLICIES, startLeveeWithSimulator, type LeveeWithSimulator } from './support/levee-with-simulator.ts';
@@ -123,6 +124,36 @@ describe('event connections: guards, limits and a slow consumer', { timeout: 60_
     const plain = await fetch(`${url}/v1/events`, { headers: { authorization: `Bearer ${KEYS.alice}` } });
     assert.equal(plain.status, 426);
     assert.equal(((await plain.json()) as Refusal['body']).error?.code, 'upgrade_required');
+  });
+
+  // Found by test/fuzz/: ws answered these itself, a bare text/html 400 without a request id.
+  it("answers a handshake ws cannot complete in OpenAI's shape, never opening", async () => {
+    const handshake = { authorization: `Bearer ${KEYS.alice}`, upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' };
+    const cases: Array<[Record<string, string>, number, string, string | null]> = [
+      [{ 'sec-websocket-protocol': `${PROTOCOL}, a b` }, 400, 'invalid_request', 'Sec-WebSocket-Protocol'],
+      [{ 'sec-websocket-protocol': `${PROTOCOL}, ${PROTOCOL}` }, 400, 'invalid_request', 'Sec-WebSocket-Protocol'],
+      [{ 'sec-websocket-key': 'short' }, 400, 'invalid_request', 'Sec-WebSocket-Key'],
+      [{ 'sec-websocket-version': '12' }, 426, 'upgrade_required', 'Sec-WebSocket-Version'],
+      [{ upgrade: 'h2c' }, 426, 'upgrade_required', null],
+    ];
+    for (const [change, status, code, param] of cases) {
+      const answer = await new Promise<{ status: number; requestId: unknown; body: { error: Record<string, unknown> } }>((resolve, reject) => {
+        const outgoing = request(`${url}/v1/events`, { headers: { ...handshake, ...change }, agent: false }, (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (text += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, requestId: response.headers['x-request-id'], body: JSON.parse(text) as { error: Record<string, unknown> } }));
+        });
+        outgoing.on('upgrade', (_response, socket) => {
+          socket.destroy();
+          reject(new Error(`${JSON.stringify(change)}: the handshake was accepted`));
+        });
+        outgoing.on('error', reject);
+        outgoing.end();
+      });
+      assert.deepEqual([answer.status, answer.body.error.code, answer.body.error.param], [status, code, param], JSON.stringify(change));
+      assert.equal(answer.body.error.request_id, answer.requestId);
+    }
   });
 
   it('opens /admin/events with the admin token: a welcome, then the breakers snapshot', async () => {

@@ -80,6 +80,11 @@ function multipart(parts: Part[], options: { truncate?: boolean } = {}): { heade
   return { headers: { 'Content-Type': `multipart/form-data; boundary=${BOUNDARY}` }, body: Buffer.concat(pieces) };
 }
 
+/** A multipart body exactly as written, for the framings `multipart` never writes. */
+function rawMultipart(text: string): { headers: Record<string, string>; body: Buffer } {
+  return { headers: { 'Content-Type': `multipart/form-data; boundary=${BOUNDARY}` }, body: Buffer.from(text) };
+}
+
 const jsonl = (lines: number) => Buffer.from(Array.from({ length: lines }, (_, index) => `${JSON.stringify({ custom_id: `line-${index}`, body: { n: index } })}\n`).join(''));
 
 describe('the Files API', () => {
@@ -200,6 +205,9 @@ describe('the Files API', () => {
       { name: 'expires_after out of range', ...multipart([file(), { name: 'purpose', value: 'batch' }, { name: 'expires_after[anchor]', value: 'created_at' }, { name: 'expires_after[seconds]', value: '60' }]), status: 400, code: 'invalid_request', param: 'expires_after.seconds' },
       { name: 'truncated multipart body', ...multipart([file(), { name: 'purpose', value: 'batch' }], { truncate: true }), status: 400, code: 'invalid_request', param: null },
       { name: 'multipart without a boundary', headers: { 'Content-Type': 'multipart/form-data' }, body: Buffer.from('x'), status: 400, code: 'invalid_request', param: null },
+      // Found by test/fuzz/: the first was a 500, the second an uncaught exception that stopped Levee.
+      { name: 'a part with no name', ...rawMultipart(`--${BOUNDARY}\r\nContent-Disposition: form-data\r\n\r\nbatch\r\n--${BOUNDARY}--\r\n`), status: 400, code: 'invalid_request', param: null },
+      { name: 'a body that ends inside the file part', ...rawMultipart(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n{"a":1}\n`), status: 400, code: 'invalid_request', param: null },
       { name: 'a JSON body', headers: { 'Content-Type': 'application/json' }, body: Buffer.from('{"purpose":"batch"}'), status: 415, code: 'unsupported_media_type', param: null },
       { name: 'unknown file id', method: 'GET', path: '/v1/files/file-00000000000000000000000000000000', status: 404, code: 'not_found', param: null },
       { name: 'malformed file id', method: 'GET', path: '/v1/files/..%2Fetc', status: 404, code: 'not_found', param: null },
@@ -210,6 +218,7 @@ describe('the Files API', () => {
       { name: 'list order sideways', method: 'GET', path: '/v1/files?order=sideways', status: 400, code: 'invalid_request', param: 'order' },
       { name: 'list purpose unknown', method: 'GET', path: '/v1/files?purpose=homework', status: 400, code: 'invalid_request', param: 'purpose' },
       { name: 'list after an unknown id', method: 'GET', path: '/v1/files?after=file-00000000000000000000000000000000', status: 400, code: 'invalid_request', param: 'after' },
+      { name: 'list after a NUL (Postgres cannot take one; was a 500)', method: 'GET', path: '/v1/files?after=%00', status: 400, code: 'invalid_request', param: 'after' },
     ];
     let stored: string[];
     before(async () => {

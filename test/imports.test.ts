@@ -114,11 +114,16 @@ describe('Document imports', { timeout: 120_000 }, () => {
       ['handbook', { file_id: requests }, 400, 'invalid_request', 'file_id'],
       ['no-such-collection', { file_id: documents }, 404, 'not_found', ''],
       ['Bad Name', { file_id: documents }, 400, 'invalid_request', 'name'],
+      // Found by test/fuzz/: a NUL reached Postgres (500).
+      ['handbook', { file_id: 'file-\u0000' }, 404, 'not_found', 'file_id'],
     ];
     for (const [collection, body, status, code, param] of cases) {
       const answer = await alice.request('POST', `/v1/collections/${encodeURIComponent(collection)}/imports`, body);
       assert.deepEqual([answer.status, answer.body.error?.code, answer.body.error?.param ?? ''], [status, code, param], `${collection} ${JSON.stringify(body)}: ${JSON.stringify(answer.body)}`);
     }
+    // Nor in a path or a cursor (both were 500s).
+    assert.equal((await alice.request('GET', '/v1/collections/handbook/imports/%00')).status, 404);
+    assert.equal((await alice.request('GET', '/v1/collections/handbook/imports?after=%00')).body.error?.param, 'after');
     // Another client's file is not there for bob.
     assert.equal((await bob.request('POST', '/v1/collections/handbook/imports', { file_id: documents })).status, 404);
     assert.equal(await listed(), before);

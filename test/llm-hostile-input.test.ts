@@ -51,6 +51,21 @@ describe('hostile input on /v1', () => {
     });
   }
 
+  // Found by test/fuzz/: the model is echoed in X-Levee-Model, and Node refused the header (a 500
+  // after the provider had answered).
+  for (const [path, body, shown] of [
+    ['/v1/chat/completions', { model: '🙂', messages: message }, '%F0%9F%99%82'],
+    ['/v1/chat/completions', { model: 'a\u0001%', messages: message, stream: true }, 'a%01%25'],
+    ['/v1/embeddings', { model: 'é\u007f', input: 'x' }, '%C3%A9%7F'],
+  ] as const) {
+    it(`${path} with model ${JSON.stringify(body.model)} → 200, the model percent-encoded in X-Levee-Model`, async () => {
+      const response = await fetch(`${stack.levee.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.equal(response.status, 200, await response.clone().text());
+      assert.equal(response.headers.get('x-levee-model'), shown);
+      await response.arrayBuffer();
+    });
+  }
+
   it('passes unknown top-level fields through to the provider', async () => {
     const response = await fetch(`${stack.levee.url}/v1/chat/completions`, {
       method: 'POST',

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { HttpConfig } from '../config.ts';
 import { startServerSpan } from '../telemetry/server-span.ts';
+import { refuseMalformedRequests } from './malformed-requests.ts';
 import { routeUpgrades } from './websocket/upgrade.ts';
 
 export interface RunningServer {
@@ -26,8 +27,9 @@ export async function startHttpServer(
 ): Promise<RunningServer> {
   let inFlight = 0;
   let stopping = false;
-  const server = createServer({ keepAliveTimeout: config.keepAliveTimeoutMs }, (request, response) => {
+  const onRequest = (request: IncomingMessage, response: ServerResponse) => {
     inFlight += 1;
+    malformed.track(request, response);
     const span = startServerSpan(request, response);
     response.once('close', () => {
       inFlight -= 1;
@@ -37,9 +39,13 @@ export async function startHttpServer(
     });
     if (span) span.run(() => handler(request, response));
     else handler(request, response);
-  });
-
+  };
+  const server = createServer({ keepAliveTimeout: config.keepAliveTimeoutMs }, onRequest);
+  // An Expect other than 100-continue is ignored (RFC 9110 allows it) rather than answered with
+  // Node's bare 417: the request then meets the app like any other, error shape and request id included.
+  server.on('checkExpectation', onRequest);
   routeUpgrades(server, handler);
+  const malformed = refuseMalformedRequests(server);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -12,9 +12,11 @@ export interface LeveeState {
   deadline: Deadline;
   /** The parsed JSON body, set by the `jsonBody` route middleware. */
   body: unknown;
+  /** True while the request body is being read: a deadline running out then is the client's delay (408). */
+  receivingBody?: boolean;
   /** The client's name from API_KEYS (never the key), once its key is verified: logs, spans, limits. */
   client?: string;
-  /** The rate-limit decision reported in the RateLimit-* headers (the one with the fewest left). */
+  /** The rate-limit decision reported in the RateLimit-* headers (the tightest: a refusal, else the fewest left). */
   rateLimit?: RateLimitDecision;
   /** What served the LLM call (provider, model, attempts), for headers and the request's log line. */
   served?: ServedBy;

@@ -1,13 +1,21 @@
-/** Idempotency records in this replica's memory: a bounded LRU, each record expiring on its own. */
+/**
+ * Idempotency records in this replica's memory: an LRU bounded in records and in bytes, each
+ * record expiring on its own. Bytes too: a stored answer can be megabytes (2,048 embeddings), and
+ * ten thousand of them would take the process down; a record past the whole budget is not kept
+ * (its retry runs afresh, as after an eviction).
+ */
 import { LRUCache } from 'lru-cache';
 import type { Begin, IdempotencyRecord, IdempotencyStore } from './idempotency-store.ts';
+
+/** The records' JSON size in all, by default (CACHE_MEMORY_MAX_BYTES's default, for the same reason). */
+const IDEMPOTENCY_MEMORY_MAX_BYTES = 64 * 1024 * 1024;
 
 export class MemoryIdempotencyStore implements IdempotencyStore {
   readonly #records: LRUCache<string, IdempotencyRecord>;
 
-  /** `maxRecords`: the least recently used go first past it. */
-  constructor(maxRecords: number) {
-    this.#records = new LRUCache({ max: maxRecords, ttlAutopurge: false });
+  /** `maxRecords` and `maxBytes` (JSON size): the least recently used go first past either. */
+  constructor(maxRecords: number, maxBytes = IDEMPOTENCY_MEMORY_MAX_BYTES) {
+    this.#records = new LRUCache({ max: maxRecords, maxSize: maxBytes, sizeCalculation: (record) => JSON.stringify(record).length, ttlAutopurge: false });
   }
 
   async begin(key: string, fingerprint: string, leaseMs: number): Promise<Begin> {
@@ -15,6 +23,11 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     if (record) return { acquired: false, record };
     this.#records.set(key, { state: 'running', fingerprint }, { ttl: leaseMs });
     return { acquired: true };
+  }
+
+  /** The record held for `key`, if any (a lookup that takes nothing). */
+  find(key: string): IdempotencyRecord | undefined {
+    return this.#records.get(key);
   }
 
   async complete(key: string, record: IdempotencyRecord, ttlMs: number): Promise<void> {

@@ -1,10 +1,11 @@
 /**
  * Gives every request its Deadline: REQUEST_TIMEOUT_MS, shortened (never lengthened) by the
  * client's `X-Request-Timeout-Ms` or the OpenAI SDKs' `X-Stainless-Timeout` (seconds). When it
- * fires, the client gets 504 `deadline_exceeded` at once while the handler's signal aborts.
+ * fires, the client gets 504 `deadline_exceeded` at once while the handler's signal aborts (408
+ * `request_timeout` when it fires while the request body is still arriving).
  */
-import { InvalidRequestError } from '../../errors.ts';
-import { Deadline } from '../../resilience/deadline.ts';
+import { InvalidRequestError, LeveeError } from '../../errors.ts';
+import { Deadline, DeadlineExceededError } from '../../resilience/deadline.ts';
 import type { LeveeMiddleware } from '../state.ts';
 
 export function requestDeadline({ timeoutMs }: { timeoutMs: number }): LeveeMiddleware {
@@ -18,6 +19,13 @@ export function requestDeadline({ timeoutMs }: { timeoutMs: number }): LeveeMidd
     });
     try {
       await deadline.race(next());
+    } catch (error) {
+      // The body was still arriving (a Content-Length the client never fills, a stalled upload):
+      // the client's delay, answered 408, not a 504 that would page whoever runs Levee.
+      if (error instanceof DeadlineExceededError && ctx.state.receivingBody) {
+        throw new LeveeError('request_timeout', `The request body did not arrive within the ${error.timeoutMs} ms deadline.`, { cause: error });
+      }
+      throw error;
     } finally {
       // A body still streaming is governed by its own idle and duration limits from here on.
       deadline.release();

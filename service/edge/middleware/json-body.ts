@@ -40,12 +40,15 @@ export function jsonBody({ limitBytes }: { limitBytes: number }): LeveeMiddlewar
     }
 
     let text: string;
+    ctx.state.receivingBody = true;
     try {
       // Read as bytes and decoded here: raw-body's decoder (iconv-lite) costs more than Buffer's.
       text = utf8WithoutBom(await getRawBody(ctx.req, { length: ctx.request.length, limit: limitBytes }));
     } catch (error) {
       if ((error as { type?: unknown }).type === 'entity.too.large') throw tooLarge(limitBytes);
       throw new LeveeError('invalid_json', 'The request body could not be read completely.', { cause: error });
+    } finally {
+      ctx.state.receivingBody = false;
     }
     try {
       // Also refuses __proto__ and constructor.prototype keys, so a body cannot pollute prototypes later.

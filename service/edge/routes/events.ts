@@ -16,7 +16,7 @@ import { requireAdminToken } from '../middleware/admin-auth.ts';
 import type { RouteGuards } from '../middleware/v1-access.ts';
 import type { LeveeContext, LeveeMiddleware, LeveeState } from '../state.ts';
 import type { ConnectionManager, Endpoint } from '../websocket/connection-manager.ts';
-import { acceptUpgrade, isUpgrade } from '../websocket/upgrade.ts';
+import { acceptUpgrade, checkHandshake, isUpgrade } from '../websocket/upgrade.ts';
 
 const EVENTS_PROTOCOL = 'levee.events.v1';
 const KEY_PROTOCOL_PREFIX = 'levee.key.';
@@ -36,6 +36,7 @@ export function eventRoutes(router: Router<LeveeState>, options: EventsOptions, 
 
   async function upgrade(ctx: LeveeContext, endpoint: Endpoint, client: string): Promise<void> {
     if (!isUpgrade(ctx.req)) throw new LeveeError('upgrade_required', `${ctx.path} is a WebSocket endpoint: connect with the Upgrade handshake.`, { headers: { Upgrade: 'websocket' } });
+    checkHandshake(ctx.req);
     if (options.health.phase === 'draining') {
       options.metrics.websocketRefused.inc({ endpoint, reason: 'draining' });
       throw new LeveeError('replica_unavailable', 'This replica is shutting down; connect again (elsewhere).', { headers: retryAfterHeader(1_000) });

@@ -64,6 +64,7 @@ async function readMultipart(ctx: LeveeContext, files: Files): Promise<FileUploa
   }
   const upload = files.newUpload();
   const signal = ctx.state.deadline.signal;
+  ctx.state.receivingBody = true;
   await new Promise<void>((resolve, reject) => {
     let settled = false;
     let parser: ReturnType<typeof Busboy>;
@@ -94,10 +95,16 @@ async function readMultipart(ctx: LeveeContext, files: Files): Promise<FileUploa
     }
     parser.on('field', (name, value, _nameTruncated, valueTruncated) => {
       if (settled) return;
-      if (valueTruncated) fail(new InvalidRequestError(`Invalid '${name.slice(0, 64)}': the value is too long.`, name.slice(0, 64)));
-      else guard(() => upload.field(name, value));
+      guard(() => {
+        const field = partName(name);
+        if (valueTruncated) throw new InvalidRequestError(`Invalid '${field.slice(0, 64)}': the value is too long.`, field.slice(0, 64));
+        upload.field(field, value);
+      });
     });
     parser.on('file', (name, stream, filename) => {
+      // A part cut short (the body ended inside it) errors on its own stream: unheard, it would
+      // be an uncaught exception that takes the process down.
+      stream.on('error', (error: Error) => fail(new InvalidRequestError(`The multipart body cannot be read: ${error.message}`, undefined, { cause: error })));
       stream.on('data', (chunk: Buffer) => {
         if (!settled) guard(() => upload.append(chunk));
       });
@@ -105,7 +112,7 @@ async function readMultipart(ctx: LeveeContext, files: Files): Promise<FileUploa
         if (!settled) upload.endFile();
       });
       if (settled) stream.resume();
-      else guard(() => upload.startFile(name, filename));
+      else guard(() => upload.startFile(partName(name), filename));
     });
     for (const limit of ['partsLimit', 'fieldsLimit'] as const) {
       parser.on(limit, () => fail(new InvalidRequestError('The multipart body has too many parts.')));
@@ -121,7 +128,15 @@ async function readMultipart(ctx: LeveeContext, files: Files): Promise<FileUploa
     signal.addEventListener('abort', onAbort, { once: true });
     ctx.req.pipe(parser);
   });
+  // Only once read whole: a deadline that cut the reading must still find the flag up (deadline.ts).
+  ctx.state.receivingBody = false;
   return upload;
+}
+
+/** Busboy reports a part whose Content-Disposition has no `name` with an undefined name (typed as a string). */
+function partName(name: string | undefined): string {
+  if (!name) throw new InvalidRequestError('Every multipart part needs a name: Content-Disposition: form-data; name="…".');
+  return name;
 }
 
 /**

@@ -81,6 +81,15 @@ function setServedHeaders(ctx: LeveeContext, served: ServedBy): void {
   const summary = served.summary();
   if (!summary) return;
   ctx.set('X-Levee-Provider', summary.provider);
-  ctx.set('X-Levee-Model', summary.model);
+  ctx.set('X-Levee-Model', headerSafe(summary.model));
   ctx.set('X-Levee-Attempts', String(summary.attempts));
+}
+
+/**
+ * The model is the client's string (the provider serves any name it accepts): characters a header
+ * cannot carry (controls, anything past ASCII) are percent-encoded as UTF-8 bytes, where Node would
+ * throw on them after the answer was already paid for.
+ */
+function headerSafe(value: string): string {
+  return value.replace(/[^\x20-\x7e]|%/gu, (character) => [...Buffer.from(character, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
 }

@@ -8,6 +8,7 @@
 import { ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { InvalidRequestError, LeveeError } from '../../errors.ts';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -30,6 +31,35 @@ export function routeUpgrades(server: Server, handler: Handler): void {
 /** Whether this request came through the upgrade path (a WebSocket handshake). */
 export function isUpgrade(request: IncomingMessage): boolean {
   return heads.has(request);
+}
+
+/** A 16-byte nonce in base64, as RFC 6455 (and ws) want it. */
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
+/** Comma-separated RFC 7230 tokens, as ws parses Sec-WebSocket-Protocol. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Throws what ws would otherwise write itself as a bare text/html 400 (no request id, not our
+ * shape) on a handshake it cannot complete: another protocol than WebSocket (426), another
+ * WebSocket version (426 with the ones spoken, as RFC 6455 says), a malformed key or subprotocol
+ * list (400). Call before taking a connection slot.
+ */
+export function checkHandshake(request: IncomingMessage): void {
+  const { headers } = request;
+  if (headers.upgrade?.toLowerCase() !== 'websocket') {
+    throw new LeveeError('upgrade_required', 'Only the WebSocket protocol is spoken here: Upgrade: websocket.', { headers: { Upgrade: 'websocket' } });
+  }
+  const version = headers['sec-websocket-version'];
+  if (version !== '13' && version !== '8') {
+    throw new LeveeError('upgrade_required', 'Unsupported Sec-WebSocket-Version: use 13.', { param: 'Sec-WebSocket-Version', headers: { 'Sec-WebSocket-Version': '13, 8' } });
+  }
+  if (!WEBSOCKET_KEY.test(headers['sec-websocket-key'] ?? '')) {
+    throw new InvalidRequestError('Sec-WebSocket-Key must be a base64-encoded 16-byte nonce.', 'Sec-WebSocket-Key');
+  }
+  const protocols = headers['sec-websocket-protocol']?.split(',').map((protocol) => protocol.trim());
+  if (protocols && (!protocols.every((protocol) => TOKEN.test(protocol)) || new Set(protocols).size !== protocols.length)) {
+    throw new InvalidRequestError('Sec-WebSocket-Protocol must be a comma-separated list of distinct tokens.', 'Sec-WebSocket-Protocol');
+  }
 }
 
 /** Completes the handshake on the request's socket; resolves with the socket once open. */

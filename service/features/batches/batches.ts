@@ -8,7 +8,8 @@ import { z } from 'zod';
 import type { Batch, BatchStore } from '../../capabilities/batches/batch-store.ts';
 import type { FileStore } from '../../capabilities/files/file-store.ts';
 import { InvalidRequestError, LeveeError, retryAfterHeader } from '../../errors.ts';
-import { parseRequest } from '../validate.ts';
+import { isFileId } from '../files/file-requests.ts';
+import { parseRequest, storable } from '../validate.ts';
 import { BATCH_ENDPOINTS } from './run-line.ts';
 
 /** The only completion window OpenAI offers. */
@@ -27,7 +28,7 @@ const createBatchSchema = z.strictObject({
   completion_window: z.enum(['24h'], { error: 'must be 24h' }),
   // OpenAI's limits: 16 pairs, keys up to 64 characters, values up to 512.
   metadata: z
-    .record(z.string().max(64), z.string().max(512))
+    .record(storable(z.string().max(64)), storable(z.string().max(512)))
     .refine((value) => Object.keys(value).length <= 16, { error: 'must have at most 16 keys' })
     .nullish(),
 });
@@ -60,7 +61,8 @@ function batchObject(batch: Batch) {
 
 export async function createBatch(deps: BatchesDeps, owner: string, body: unknown, signal: AbortSignal) {
   const request = parseRequest(createBatchSchema, body);
-  const file = await deps.files.get(owner, request.input_file_id, signal);
+  // What is not a file id names no file: answered without asking the store (which cannot take a NUL).
+  const file = isFileId(request.input_file_id) ? await deps.files.get(owner, request.input_file_id, signal) : undefined;
   if (!file) throw new LeveeError('not_found', `No such File object: ${request.input_file_id.slice(0, 128)}`, { param: 'input_file_id' });
   if (file.purpose !== 'batch') throw new InvalidRequestError(`The file ${file.id} has purpose ${file.purpose}; a batch needs a file uploaded with purpose batch.`, 'input_file_id');
   const batch = await deps.store.create(
@@ -86,8 +88,11 @@ export async function createBatch(deps: BatchesDeps, owner: string, body: unknow
   return batchObject(batch);
 }
 
+/** Batch ids as minted above (letters and digits after `batch_`); anything else names no batch. */
+const BATCH_ID = /^batch_[A-Za-z0-9]{1,64}$/;
+
 export async function getBatch(deps: BatchesDeps, owner: string, id: string, signal: AbortSignal) {
-  const batch = await deps.store.get(owner, id, signal);
+  const batch = BATCH_ID.test(id) ? await deps.store.get(owner, id, signal) : undefined;
   if (!batch) throw new LeveeError('not_found', `No such Batch object: ${id.slice(0, 128)}`, { param: 'batch_id' });
   return batchObject(batch);
 }
@@ -108,7 +113,7 @@ const ACTIVE_LIMIT = 100;
 
 const listQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  after: z.string().min(1).max(128).optional(),
+  after: storable(z.string().min(1).max(128)).optional(),
 });
 
 export async function listBatches(deps: BatchesDeps, owner: string, query: unknown, signal: AbortSignal) {
@@ -125,7 +130,7 @@ export async function listBatches(deps: BatchesDeps, owner: string, query: unkno
  * `cancelled` — or, when no chunk runs, the batch job queued here does.
  */
 export async function cancelBatch(deps: BatchesDeps, owner: string, id: string, signal: AbortSignal) {
-  const batch = await deps.store.get(owner, id, signal);
+  const batch = BATCH_ID.test(id) ? await deps.store.get(owner, id, signal) : undefined;
   if (!batch) throw new LeveeError('not_found', `No such Batch object: ${id.slice(0, 128)}`, { param: 'batch_id' });
   if (!(await deps.store.transition(batch.id, ['validating', 'in_progress'], 'cancelling', undefined, signal)) && batch.status !== 'cancelling') {
     throw new InvalidRequestError(`Cannot cancel a batch that is ${batch.status}.`, 'batch_id');

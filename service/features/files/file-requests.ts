@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { InvalidRequestError, NotFoundError } from '../../errors.ts';
+import { storable } from '../validate.ts';
 
 /** The purposes a client may upload a file with. */
 export const UPLOAD_PURPOSES = ['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals'] as const;
@@ -27,6 +28,11 @@ const FILE_ID_PATTERN = /^file-[0-9a-f]{32}$/;
 /** 404 in OpenAI's words, for a missing, expired or foreign file alike. */
 export function fileNotFound(id: string): NotFoundError {
   return new NotFoundError(`No such File object: ${id.slice(0, 128)}`);
+}
+
+/** Whether `value` has the form of a file id (one that does not cannot name a stored file). */
+export function isFileId(value: string): boolean {
+  return FILE_ID_PATTERN.test(value);
 }
 
 /** A path segment that must name a file: 404 otherwise (it names no file, as far as the client can tell). */
@@ -79,7 +85,7 @@ const listQuerySchema = z.object({
     .pipe(z.int().min(1, { error: limitRange }).max(MAX_LIST_LIMIT, { error: limitRange }))
     .optional(),
   order: z.enum(['asc', 'desc'], { error: "must be 'asc' or 'desc'" }).optional(),
-  after: z.string({ error: 'must be a file id' }).min(1, { error: 'must be a file id' }).max(128, { error: 'must be a file id' }).optional(),
+  after: storable(z.string({ error: 'must be a file id' }).min(1, { error: 'must be a file id' }).max(128, { error: 'must be a file id' })).optional(),
 });
 
 export interface ListQuery {

@@ -9,10 +9,10 @@ import type { FileStore } from '../../capabilities/files/file-store.ts';
 import type { DocumentImport, ImportStore } from '../../capabilities/imports/import-store.ts';
 import type { VectorStore } from '../../capabilities/vector-store/vector-store.ts';
 import { InvalidRequestError, LeveeError, retryAfterHeader } from '../../errors.ts';
-import type { UPLOAD_PURPOSES } from '../files/file-requests.ts';
+import { isFileId, type UPLOAD_PURPOSES } from '../files/file-requests.ts';
 import { collectionNotFound } from '../retrieval/retrieval-deps.ts';
 import { parseCollectionName } from '../retrieval/retrieval-requests.ts';
-import { parseRequest } from '../validate.ts';
+import { parseRequest, storable } from '../validate.ts';
 
 /** The upload purposes a file of documents may have (a `batch` file holds requests, not documents). */
 const IMPORT_PURPOSES = ['user_data', 'assistants'] as const satisfies ReadonlyArray<(typeof UPLOAD_PURPOSES)[number]>;
@@ -52,7 +52,8 @@ export async function createImport(deps: ImportsDeps, owner: string, name: strin
   parseCollectionName(name);
   const request = parseRequest(createImportSchema, body);
   if (!(await deps.collections.findCollection(name, signal))) throw collectionNotFound(name);
-  const file = await deps.files.get(owner, request.file_id, signal);
+  // What is not a file id names no file: answered without asking the store (which cannot take a NUL).
+  const file = isFileId(request.file_id) ? await deps.files.get(owner, request.file_id, signal) : undefined;
   if (!file) throw new LeveeError('not_found', `No such File object: ${request.file_id.slice(0, 128)}`, { param: 'file_id' });
   if (!(IMPORT_PURPOSES as readonly string[]).includes(file.purpose)) {
     throw new InvalidRequestError(`The file ${file.id} has purpose ${file.purpose}; an import needs a file uploaded with purpose ${IMPORT_PURPOSES.join(' or ')}.`, 'file_id');
@@ -69,9 +70,12 @@ export async function createImport(deps: ImportsDeps, owner: string, name: strin
 }
 
 /** GET /v1/collections/:name/imports/:id: another client's import, or one of another collection, is 404. */
+/** Import ids as minted above (letters and digits after `imp_`); anything else names no import. */
+const IMPORT_ID = /^imp_[A-Za-z0-9]{1,64}$/;
+
 export async function getImport(deps: ImportsDeps, owner: string, name: string, id: string, signal: AbortSignal) {
   parseCollectionName(name);
-  const entry = await deps.store.get(owner, id, signal);
+  const entry = IMPORT_ID.test(id) ? await deps.store.get(owner, id, signal) : undefined;
   if (!entry || entry.collection !== name) throw new LeveeError('not_found', `No such import: ${id.slice(0, 128)}`, { param: 'import_id' });
   return importObject(entry);
 }
@@ -92,7 +96,7 @@ const ACTIVE_LIMIT = 100;
 
 const listQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  after: z.string().min(1).max(128).optional(),
+  after: storable(z.string().min(1).max(128)).optional(),
 });
 
 /** GET /v1/collections/:name/imports: the caller's imports into the collection, newest first. */

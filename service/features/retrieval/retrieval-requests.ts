@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { MAX_COLLECTION_DIMENSION } from '../../capabilities/vector-store/vector-store.ts';
 import { formatParam, InvalidRequestError } from '../../errors.ts';
+import { storable } from '../validate.ts';
 
 /** Collection names: what the catalogue's CHECK constraint allows. */
 const COLLECTION_NAME_PATTERN = /^[a-z0-9_-]{1,63}$/;
@@ -23,13 +24,6 @@ export const DEFAULT_PAGE_LIMIT = 20;
 const MAX_PAGE_LIMIT = 100;
 
 const collectionNameSchema = z.string().regex(COLLECTION_NAME_PATTERN, { error: 'must be 1 to 63 characters of a-z, 0-9, _ and -' });
-
-/**
- * Postgres stores neither NUL in text nor lone surrogates in JSON (and would silently replace
- * them in text), so strings that reach the store are refused with them rather than failing there.
- */
-const storable = (schema: z.ZodString) =>
-  schema.refine((value) => value.isWellFormed() && !value.includes('\u0000'), { error: 'must be valid Unicode without NUL characters' });
 
 // No control characters: ids travel in URL paths and are quoted in error messages.
 const documentIdSchema = storable(
