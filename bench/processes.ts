@@ -130,13 +130,17 @@ export interface SimulatorProcessOptions {
   workDir: string;
   /** Vector size for embedding models the simulator does not know. */
   embeddingDimension: number;
+  /** Its log file's name (default 'simulator'): several simulators each need their own. */
+  name?: string;
+  /** Listen here (default a free port): a restarted simulator keeps its port. */
+  port?: number;
 }
 
 /** `node simulator/main.ts`, no faults: zero added latency. */
 export async function startSimulatorProcess(options: SimulatorProcessOptions): Promise<ServiceProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   return spawnService({
-    name: 'simulator',
+    name: options.name ?? 'simulator',
     file: process.execPath,
     args: ['simulator/main.ts'],
     env: cleanEnv({ SIM_PORT: String(port), SIM_EMBEDDING_DIMENSION: String(options.embeddingDimension) }),
@@ -199,6 +203,8 @@ export interface LeveeProcessOptions {
   root?: string;
   /** Modules preloaded after the telemetry preload (bench/ablation.ts for the CPU breakdown). */
   imports?: string[];
+  /** Node flags before the preload (the soak's `--inspect`); never NODE_OPTIONS, which Levee's children would inherit. */
+  nodeArgs?: string[];
 }
 
 /** The providers every bench Levee routes over: two, both the simulator (as a primary and its backup). */
@@ -233,6 +239,7 @@ export async function startLeveeProcess(options: LeveeProcessOptions): Promise<S
     name: options.name,
     file: process.execPath,
     args: [
+      ...(options.nodeArgs ?? []),
       '--import',
       join(options.root ?? REPO_ROOT, 'service/telemetry/preload.ts'),
       ...(options.imports ?? []).flatMap((module) => ['--import', join(REPO_ROOT, module)]),
@@ -283,11 +290,11 @@ function answersPing(port: number): Promise<boolean> {
   });
 }
 
-/** A throw-away redis-server on loopback: no persistence. */
-export async function startRedisProcess(options: { workDir: string }): Promise<ServiceProcess> {
-  const port = await freePort();
+/** A throw-away redis-server on loopback: no persistence. `port` restarts one where it was; `name` names its log. */
+export async function startRedisProcess(options: { workDir: string; port?: number; name?: string }): Promise<ServiceProcess> {
+  const port = options.port ?? (await freePort());
   return spawnService({
-    name: 'redis',
+    name: options.name ?? 'redis',
     file: 'redis-server',
     args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
     env: cleanEnv({}),

@@ -20,6 +20,10 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   }
 
   async begin(key: string, fingerprint: string, leaseMs: number): Promise<Begin> {
+    // A record this replica had to keep locally (Redis missed its begin or complete) is newer than
+    // what Redis holds for the key: a stale "running" lease there would answer 409 until it lapsed.
+    const local = this.#memory.find(key);
+    if (local) return { acquired: false, record: local };
     const running = JSON.stringify({ state: 'running', fingerprint });
     const answer = await this.#redis.attempt(SHARED_FEATURE.idempotency, 'idempotency', async (client, signal) => {
       const scoped = client.withAbortSignal(signal);
@@ -36,6 +40,8 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       client.withAbortSignal(signal).set(this.#prefix + key, JSON.stringify(record), { PX: ttlMs }),
     );
     if (stored === undefined) await this.#memory.complete(key, record, ttlMs);
+    // Redis has the final record: a local lease from a begin that fell back must not shadow it.
+    else await this.#memory.abandon(key);
   }
 
   async abandon(key: string): Promise<void> {
