@@ -78,7 +78,9 @@ function checkStatusAndId(sent: SentRequest, response: RawResponse): void {
   // The client's own short deadline may run out while Levee works: 504 is the promised answer. Not
   // while a route is still reading the client's body: that delay is the client's (408).
   const stalledBody = sent.request.readsBody && bodyNeverEnds(sent);
-  const ownDeadline = response.status === 504 && errorCode(response) === 'deadline_exceeded' && askedShortDeadline(sent) && !stalledBody;
+  // A HEAD answer has no body to carry the code: its status and the short deadline must do.
+  const deadlineCode = sent.raw.method === 'HEAD' || errorCode(response) === 'deadline_exceeded';
+  const ownDeadline = response.status === 504 && deadlineCode && askedShortDeadline(sent) && !stalledBody;
   if (response.status >= 500 && !ownDeadline) fail('a 5xx', response);
 }
 
