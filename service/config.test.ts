@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from './config.ts';
-
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.problems;
-  }
-  assert.fail('expected a ConfigError');
-}
+import { loadConfig } from './config.ts';
+import { problemsOf } from './config/testing/problems-of.ts';
 
 describe('loadConfig', () => {
   it('starts on defaults with an empty environment', () => {

@@ -254,6 +254,9 @@ function loadConfigOrExit(env: Record<string, string | undefined>): Config {
 function logEmbeddedStandIns(logger: Logger, config: Config): void {
   if (!config.apiKeys && !config.apiKeysFile) {
     logger.warn('API_KEYS unset: /v1 is open to anyone who can reach this port');
+    // Without keys there is no client identity to count, so these policies would silently do nothing.
+    const perKey = config.rateLimits.policies.filter((policy) => policy.scope === 'key').map((policy) => policy.name);
+    if (perKey.length > 0) logger.warn({ policies: perKey }, 'per-key rate limits configured without API keys: they apply to nobody');
   }
   if (!config.redisUrl) logger.info('REDIS_URL unset: breakers, rate limits and quotas are kept by this replica alone');
   if (!config.adminToken) logger.info('ADMIN_TOKEN unset: /admin routes are disabled');

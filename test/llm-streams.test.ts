@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { startLeveeWithSimulator, type LeveeWithSimulator } from './support/levee-with-simulator.ts';
+import { waitFor } from './support/wait-for.ts';
 
 describe('streaming failures', () => {
   let stack: LeveeWithSimulator;
@@ -56,6 +57,10 @@ describe('streaming failures', () => {
       },
     );
     assert.equal(chunks, 4, 'the chunks before the cut were relayed');
+    // The status went out as 200 with the first chunk: the access line still says how it ended.
+    const line = await waitFor(() => stack.levee.logs().find((entry) => entry.route === '/v1/chat/completions' && entry.status === 200 && entry.error_code));
+    assert.equal(line.msg, 'request');
+    assert.match(String(line.error_code), /^upstream_/);
   });
 
   it('cuts a stream that stalls at the idle-gap timeout', async () => {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import pMap from 'p-map';
 import { createClient } from 'redis';
 import { startFleet, type Fleet } from './support/fleet.ts';
 import type { LeveeProcess } from './support/levee-process.ts';
@@ -40,18 +41,8 @@ function aiCall(replica: LeveeProcess, index: number, ip: string): Promise<Answe
 }
 
 /** Runs `count` calls of `send(i)`, at most `concurrency` at a time, answers in call order. */
-async function bounded<T>(count: number, concurrency: number, send: (index: number) => Promise<T>): Promise<T[]> {
-  const answers: T[] = new Array(count);
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const index = next++;
-      answers[index] = await send(index);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return answers;
-}
+const bounded = <T>(count: number, concurrency: number, send: (index: number) => Promise<T>): Promise<T[]> =>
+  pMap(Array.from({ length: count }, (_, index) => index), send, { concurrency });
 
 const statuses = (answers: Answer[]) => answers.map((answer) => answer.status);
 const count = (answers: Answer[], status: number) => answers.filter((answer) => answer.status === status).length;

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import pMap from 'p-map';
 import { createClient } from 'redis';
 import { startFleet, type Fleet } from './support/fleet.ts';
 import type { LeveeProcess } from './support/levee-process.ts';
@@ -36,18 +37,8 @@ async function embed(replica: LeveeProcess, headers: Record<string, string>): Pr
 }
 
 /** Runs `count` calls of `send(i)`, at most `concurrency` at a time, answers in call order. */
-async function bounded<T>(count: number, concurrency: number, send: (index: number) => Promise<T>): Promise<T[]> {
-  const answers: T[] = new Array(count);
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const index = next++;
-      answers[index] = await send(index);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return answers;
-}
+const bounded = <T>(count: number, concurrency: number, send: (index: number) => Promise<T>): Promise<T[]> =>
+  pMap(Array.from({ length: count }, (_, index) => index), send, { concurrency });
 
 const header = (answer: Answer, name: string) => Number(answer.headers.get(name));
 

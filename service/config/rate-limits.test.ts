@@ -1,17 +1,8 @@
 /** Inbound rate-limit policies from the environment: the three variables, RATE_LIMITS, and every problem named. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../config.ts';
-
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.problems;
-  }
-  assert.fail('expected a ConfigError');
-}
+import { loadConfig } from '../config.ts';
+import { problemsOf } from './testing/problems-of.ts';
 
 const names = (env: Record<string, string>) => loadConfig(env).rateLimits.policies.map((policy) => policy.name);
 

@@ -39,6 +39,10 @@ export function v1Routes(router: Router<LeveeState>, tools: RouteTools, options:
       client: ctx.state.client,
       conversationHeader: ctx.get('x-conversation-id') || undefined,
       served: served.report,
+      // The access line then carries the error code of a stream that ended in an error event.
+      onStreamFailure: (error) => {
+        ctx.state.error = error;
+      },
     });
     setServedHeaders(ctx, served);
     if (result.kind === 'json') {

@@ -7,7 +7,7 @@
  * complete: a stream cut midway stores nothing.
  */
 import type { LlmGateway, ServedReport, StreamEvent } from '../../deps/llm/llm-gateway.ts';
-import { errorBody, toLeveeError } from '../../errors.ts';
+import { errorBody, toLeveeError, type LeveeError } from '../../errors.ts';
 import { withDetachedDeadline } from '../../resilience/deadline.ts';
 import { cacheKey } from '../cache/cache-key.ts';
 import type { CachedCalls, CacheMode, CacheStatus } from '../cache/cached-calls.ts';
@@ -41,6 +41,8 @@ export interface ChatContext {
   conversationHeader: string | undefined;
   /** Told what served the call (not for an answer from the cache). */
   served?: ServedReport;
+  /** Told when a stream fails after its first chunk: the status is long sent, so only the log can say it. */
+  onStreamFailure?: (error: LeveeError) => void;
 }
 
 export async function createChatCompletion(deps: ChatDeps, body: unknown, context: ChatContext): Promise<ChatCompletionResult> {
@@ -56,7 +58,7 @@ export async function createChatCompletion(deps: ChatDeps, body: unknown, contex
 
   const wantsUsage = request.stream_options?.include_usage === true;
   const stream = await llm.chatCompletionStream(request, context.signal, context.served);
-  return { kind: 'stream', frames: sseFrames(stream.first, stream.rest, wantsUsage, context.requestId, turn) };
+  return { kind: 'stream', frames: sseFrames(stream.first, stream.rest, wantsUsage, context, turn) };
 }
 
 /** The turn when the request names a conversation (body field first, else the header) and memory is on. */
@@ -90,7 +92,7 @@ async function* sseFrames(
   first: StreamEvent | undefined,
   rest: AsyncIterable<StreamEvent[]>,
   wantsUsage: boolean,
-  requestId: string,
+  { requestId, onStreamFailure }: Pick<ChatContext, 'requestId' | 'onStreamFailure'>,
   turn: ConversationTurn | undefined,
 ): AsyncGenerator<string> {
   const relay = (event: StreamEvent) => wantsUsage || !event.usageOnly;
@@ -109,7 +111,9 @@ async function* sseFrames(
     }
   } catch (error) {
     // Headers are long gone: the SDKs raise an APIError for an event carrying `error`.
-    yield frame(JSON.stringify(errorBody(toLeveeError(error), requestId)));
+    const failure = toLeveeError(error);
+    onStreamFailure?.(failure);
+    yield frame(JSON.stringify(errorBody(failure, requestId)));
     return;
   }
   // Stored before [DONE]: a client that saw the end of the answer finds it in the conversation.
