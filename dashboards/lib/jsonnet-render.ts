@@ -19,11 +19,14 @@ export interface RenderTarget {
   /**
    * How the value is written: `json` pretty-printed, or `yaml` (Prometheus and Alertmanager
    * configs). YAML is written here rather than by std.manifestYamlDoc, which takes jsonnet 0.18
-   * about 6 s on the rules where this takes milliseconds.
+   * about 6 s on the rules where this takes milliseconds. `yaml-stream` writes an array as one
+   * document per element (Kubernetes manifests, applied in that order).
    */
-  format: 'json' | 'yaml';
+  format: 'json' | 'yaml' | 'yaml-stream';
   /** Top-level arguments passed as jsonnet code (--tla-code). */
   topLevelCode?: Record<string, string>;
+  /** The npm script named in the YAML header as the way to re-render; default `dashboards`. */
+  script?: string;
 }
 
 export async function renderJsonnet(target: RenderTarget): Promise<string> {
@@ -34,7 +37,10 @@ export async function renderJsonnet(target: RenderTarget): Promise<string> {
   const value: unknown = JSON.parse(stdout);
   // jsonnet's own JSON layout is three-space indented; two spaces match the rest of the repo.
   if (target.format === 'json') return `${JSON.stringify(value, null, 2)}\n`;
-  return `# Rendered from ${relative(dirname(target.output), target.source)} by \`npm run dashboards\`: edit the source, not this file.\n${stringify(value, { lineWidth: 0 })}`;
+  const header = `# Rendered from ${relative(dirname(target.output), target.source)} by \`npm run ${target.script ?? 'dashboards'}\`: edit the source, not this file.\n`;
+  if (target.format === 'yaml') return header + stringify(value, { lineWidth: 0 });
+  if (!Array.isArray(value)) throw new Error(`${target.source}: a yaml-stream source must render an array`);
+  return header + value.map((document) => `---\n${stringify(document, { lineWidth: 0 })}`).join('');
 }
 
 /** Writes each target; returns the paths written, relative to `root`. */

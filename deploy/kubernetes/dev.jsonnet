@@ -1,0 +1,3 @@
+// The dev environment (values/dev.libsonnet); `npm run manifests` writes each part to
+// generated/dev/<part>.yaml.
+function(version, part) (import 'lib/environment.libsonnet')(import 'values/dev.libsonnet', version, part)

@@ -1,0 +1,42 @@
+/**
+ * `npm run manifests`: renders each environment (deploy/kubernetes/<env>.jsonnet) into plain YAML,
+ * one file per part under deploy/kubernetes/generated/<env>/, committed so `kubectl apply -f`
+ * needs no tool of ours. The image is tagged with package.json's version. `--check` renders
+ * without writing and exits 1 naming what is stale.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { staleTargets, writeRendered, type RenderTarget } from '../../dashboards/lib/jsonnet-render.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export const ENVIRONMENTS = ['dev', 'production'] as const;
+/** `levee`: plain Kubernetes objects; `monitoring`: Prometheus Operator ones, apart since they need its CRDs. */
+export const PARTS = ['levee', 'monitoring'] as const;
+
+export function manifestTargets(): RenderTarget[] {
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  const directory = join(root, 'deploy', 'kubernetes');
+  return ENVIRONMENTS.flatMap((environment) =>
+    PARTS.map((part): RenderTarget => ({
+      source: join(directory, `${environment}.jsonnet`),
+      output: join(directory, 'generated', environment, `${part}.yaml`),
+      format: 'yaml-stream',
+      topLevelCode: { version: JSON.stringify(version), part: JSON.stringify(part) },
+      script: 'manifests',
+    })),
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.argv.includes('--check')) {
+    const stale = await staleTargets(manifestTargets(), root);
+    if (stale.length > 0) {
+      console.error(`stale, run \`npm run manifests\`: ${stale.join(', ')}`);
+      process.exit(1);
+    }
+  } else {
+    for (const path of await writeRendered(manifestTargets(), root)) console.log(`rendered ${path}`);
+  }
+}
