@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alertTargets } from '../alerts/targets.ts';
-import { staleTargets, writeRendered, type RenderTarget } from './lib/jsonnet-render.ts';
+import { runRenderCommand, type RenderTarget } from './lib/jsonnet-render.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -23,14 +23,4 @@ export function allTargets(): RenderTarget[] {
   return [...dashboardTargets(), ...alertTargets(root)];
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  if (process.argv.includes('--check')) {
-    const stale = await staleTargets(allTargets(), root);
-    if (stale.length > 0) {
-      console.error(`stale, run \`npm run dashboards\`: ${stale.join(', ')}`);
-      process.exit(1);
-    }
-  } else {
-    for (const path of await writeRendered(allTargets(), root)) console.log(`rendered ${path}`);
-  }
-}
+if (import.meta.url === `file://${process.argv[1]}`) await runRenderCommand(allTargets(), root, 'dashboards');

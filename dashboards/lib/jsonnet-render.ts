@@ -44,7 +44,7 @@ export async function renderJsonnet(target: RenderTarget): Promise<string> {
 }
 
 /** Writes each target; returns the paths written, relative to `root`. */
-export async function writeRendered(targets: RenderTarget[], root: string): Promise<string[]> {
+async function writeRendered(targets: RenderTarget[], root: string): Promise<string[]> {
   const written: string[] = [];
   for (const target of targets) {
     const text = await renderJsonnet(target);
@@ -63,4 +63,16 @@ export async function staleTargets(targets: RenderTarget[], root: string): Promi
     if (committed !== (await renderJsonnet(target))) stale.push(relative(root, target.output));
   }
   return stale;
+}
+
+/** A render script's command line: writes every target, or with `--check` exits 1 naming the stale ones. */
+export async function runRenderCommand(targets: RenderTarget[], root: string, script: string): Promise<void> {
+  if (!process.argv.includes('--check')) {
+    for (const path of await writeRendered(targets, root)) console.log(`rendered ${path}`);
+    return;
+  }
+  const stale = await staleTargets(targets, root);
+  if (stale.length === 0) return;
+  console.error(`stale, run \`npm run ${script}\`: ${stale.join(', ')}`);
+  process.exit(1);
 }

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { staleTargets, writeRendered, type RenderTarget } from '../../dashboards/lib/jsonnet-render.ts';
+import { runRenderCommand, type RenderTarget } from '../../dashboards/lib/jsonnet-render.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -29,14 +29,4 @@ export function manifestTargets(): RenderTarget[] {
   );
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  if (process.argv.includes('--check')) {
-    const stale = await staleTargets(manifestTargets(), root);
-    if (stale.length > 0) {
-      console.error(`stale, run \`npm run manifests\`: ${stale.join(', ')}`);
-      process.exit(1);
-    }
-  } else {
-    for (const path of await writeRendered(manifestTargets(), root)) console.log(`rendered ${path}`);
-  }
-}
+if (import.meta.url === `file://${process.argv[1]}`) await runRenderCommand(manifestTargets(), root, 'manifests');
