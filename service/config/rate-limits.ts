@@ -37,16 +37,18 @@ const MAX_WINDOW_SECONDS = 86_400;
 const MAX_LIMIT = 1_000_000_000;
 const UNIT_SECONDS = { s: 1, m: 60, h: 3_600, d: 86_400 } as const;
 
-/** The largest unit that divides the window: 60 → `1m`, 90 → `90s`. */
-function windowLabel(windowSeconds: number): string {
-  for (const unit of ['d', 'h', 'm'] as const) {
-    if (windowSeconds % UNIT_SECONDS[unit] === 0) return `${windowSeconds / UNIT_SECONDS[unit]}${unit}`;
-  }
-  return `${windowSeconds}s`;
+export type WindowUnit = keyof typeof UNIT_SECONDS;
+const UNITS_LARGEST_FIRST: readonly WindowUnit[] = ['d', 'h', 'm', 's'];
+
+/** The window in the largest unit that divides it: 60 → 1 m, 90 → 90 s (policy names, the 429's wording). */
+export function windowInUnits(windowSeconds: number): { count: number; unit: WindowUnit } {
+  const unit = UNITS_LARGEST_FIRST.find((candidate) => windowSeconds % UNIT_SECONDS[candidate] === 0) ?? 's';
+  return { count: windowSeconds / UNIT_SECONDS[unit], unit };
 }
 
 export function rateLimitPolicy(routes: RouteGroup, scope: RateLimitScope, limit: number, windowSeconds: number): RateLimitPolicy {
-  return { name: `${routes}.${scope}.${windowLabel(windowSeconds)}`, routes, scope, limit, windowSeconds };
+  const { count, unit } = windowInUnits(windowSeconds);
+  return { name: `${routes}.${scope}.${count}${unit}`, routes, scope, limit, windowSeconds };
 }
 
 /** The policies that have variables of their own; RATE_LIMITS may not repeat them. */

@@ -4,6 +4,7 @@
  * policy gets. The counting itself is the rate-limits capability's (capabilities/rate-limits/).
  */
 import type { RateLimitDecision, RateLimitPolicy } from '../../capabilities/rate-limits/rate-limit.ts';
+import { windowInUnits, type WindowUnit } from '../../config/rate-limits.ts';
 import { LeveeError, retryAfterHeader } from '../../errors.ts';
 
 export type { InboundRateLimits, RateLimitDecision, RateLimitPolicy } from '../../capabilities/rate-limits/rate-limit.ts';
@@ -44,16 +45,10 @@ function routesName(policy: RateLimitPolicy): string {
   return `${policy.routes} requests`;
 }
 
-const WINDOW_UNITS = [
-  ['day', 86_400],
-  ['hour', 3_600],
-  ['minute', 60],
-  ['second', 1],
-] as const;
+const UNIT_NAMES: Record<WindowUnit, string> = { d: 'day', h: 'hour', m: 'minute', s: 'second' };
 
-/** `hour`, `10 seconds`, `90 seconds`: the largest unit that divides the window. */
+/** `hour`, `10 seconds`, `90 seconds`: the window in the largest unit that divides it. */
 function windowName(seconds: number): string {
-  const [unit, size] = WINDOW_UNITS.find(([, unitSeconds]) => seconds % unitSeconds === 0)!;
-  const count = seconds / size;
-  return count === 1 ? unit : `${count} ${unit}s`;
+  const { count, unit } = windowInUnits(seconds);
+  return count === 1 ? UNIT_NAMES[unit] : `${count} ${UNIT_NAMES[unit]}s`;
 }
