@@ -1,75 +1,57 @@
-// Alertmanager 0.25 configuration. Critical alerts page (PagerDuty), warnings open tickets
-// (a Slack channel). Secrets come from files: Alertmanager does not expand environment variables,
-// and nothing secret lives in the repo.
+// Alertmanager 0.25 configuration, rendered from the routing shared with the Kubernetes
+// AlertmanagerConfig (lib/alertmanager-routing.libsonnet). Secrets come from files: Alertmanager
+// does not expand environment variables, and nothing secret lives in the repo.
 //
 // variant 'production' → alerts/generated/alertmanager.yml (compose mounts the secrets at
 //   /run/secrets); variant 'test' → the same routing tree with short timers and webhook receivers
 //   at `webhookUrl` (`/pager`, `/ticket`), used by the end-to-end test and `npm run stack:local`.
 function(variant='production', secretsDir='/run/secrets', webhookUrl='http://127.0.0.1:9095')
-  local config = import '../dashboards/config.libsonnet';
+  local routing = import 'lib/alertmanager-routing.libsonnet';
   assert variant == 'production' || variant == 'test' : 'variant must be production or test';
+
+  // Each secret the receivers name, as a file under secretsDir.
+  local secretFiles = { pagerdutyRoutingKey: 'pagerduty_routing_key', slackWebhookUrl: 'slack_webhook_url' };
+  local secretFile(reference) = secretsDir + '/' + secretFiles[reference.secret];
+
+  // `severity="critical"`: the value JSON-quoted, which escapes as Alertmanager's matcher syntax does.
+  local matchers(list) = [m.name + m.matchType + std.escapeStringJson(m.value) for m in list];
+  local route(r) = {
+    receiver: r.receiver,
+    [if std.objectHas(r, 'groupBy') then 'group_by']: r.groupBy,
+    [if std.objectHas(r, 'groupWait') then 'group_wait']: r.groupWait,
+    [if std.objectHas(r, 'groupInterval') then 'group_interval']: r.groupInterval,
+    [if std.objectHas(r, 'repeatInterval') then 'repeat_interval']: r.repeatInterval,
+    [if std.objectHas(r, 'matchers') then 'matchers']: matchers(r.matchers),
+    [if std.objectHas(r, 'routes') then 'routes']: std.map(route, r.routes),
+  };
+  local pagerduty(c) = {
+    routing_key_file: secretFile(c.routingKey),
+    send_resolved: c.sendResolved,
+    description: c.description,
+    links: c.links,
+  };
+  local slack(c) = {
+    api_url_file: secretFile(c.apiURL),
+    channel: c.channel,
+    send_resolved: c.sendResolved,
+    title: c.title,
+    title_link: c.titleLink,
+    text: c.text,
+  };
+  local receiver(r) = {
+    name: r.name,
+    [if std.objectHas(r, 'pagerduty') then 'pagerduty_configs']: [pagerduty(r.pagerduty)],
+    [if std.objectHas(r, 'slack') then 'slack_configs']: [slack(r.slack)],
+  };
 
   local production = {
     global: { resolve_timeout: '5m' },
-    route: {
-      receiver: 'ticket',
-      // One notification per alert and dependency (and LLM provider, or public model): a breaker
-      // opening on every replica is one page; two models unavailable are two pages, each naming
-      // its model in the summary. Alerts without these labels group as before.
-      group_by: ['alertname', config.fleetLabels, 'dependency', 'provider', 'model'],
-      group_wait: '30s',
-      group_interval: '5m',
-      repeat_interval: '4h',
-      routes: [
-        { receiver: 'pager', matchers: ['severity="critical"'], repeat_interval: '1h' },
-        { receiver: 'ticket', matchers: ['severity="warning"'] },
-      ],
-    },
-    // Only warnings are ever inhibited: no rule can hold back a page.
+    route: route(routing.route),
     inhibit_rules: [
-      // While a dependency's critical alert fires (Postgres's or Redis's breaker is open), its
-      // warnings (flapping, retry budget, bulkhead, timeout) are symptoms of the same outage:
-      // silence them. Only sources that carry a dependency label inhibit, so a fleet-wide page
-      // silences nothing. The LLM has no critical alert with a dependency label any more.
-      {
-        source_matchers: ['severity="critical"', 'dependency=~".+"'],
-        target_matchers: ['severity="warning"'],
-        equal: [config.fleetLabels, 'dependency'],
-      },
-      // With no models file one provider serves every model, and LeveeModelUnavailable
-      // {model="_any"} is its outage: the LLM's warnings (that provider's breaker, flapping,
-      // retry budget, bulkhead, timeout) are its symptoms, held back as the LLM breaker page
-      // held them back before routing. A named model's page inhibits nothing: no label says
-      // which providers serve that model, and a provider serving other models still needs its
-      // ticket.
-      {
-        source_matchers: ['alertname="LeveeModelUnavailable"', 'model="_any"'],
-        target_matchers: ['severity="warning"', 'dependency="llm"'],
-        equal: [config.fleetLabels],
-      },
+      { source_matchers: matchers(rule.sourceMatch), target_matchers: matchers(rule.targetMatch), equal: rule.equal }
+      for rule in routing.inhibitRules
     ],
-    receivers: [
-      {
-        name: 'pager',
-        pagerduty_configs: [{
-          routing_key_file: secretsDir + '/pagerduty_routing_key',
-          send_resolved: true,
-          description: '{{ .CommonLabels.alertname }}{{ with .CommonLabels.dependency }} ({{ . }}){{ end }}: {{ .CommonAnnotations.summary }}',
-          links: [{ href: '{{ .CommonAnnotations.runbook_url }}', text: 'Runbook' }],
-        }],
-      },
-      {
-        name: 'ticket',
-        slack_configs: [{
-          api_url_file: secretsDir + '/slack_webhook_url',
-          channel: '#levee-tickets',
-          send_resolved: true,
-          title: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}{{ with .CommonLabels.dependency }} ({{ . }}){{ end }}',
-          text: '{{ range .Alerts }}{{ .Annotations.description }}\n{{ end }}',
-          title_link: '{{ .CommonAnnotations.runbook_url }}',
-        }],
-      },
-    ],
+    receivers: std.map(receiver, routing.receivers),
   };
 
   local test = production {

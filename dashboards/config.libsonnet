@@ -6,9 +6,13 @@
   leveeJob: 'levee',
   // Every alert rule starts from this selector; dashboards use their job/instance variables instead.
   leveeSelector: 'job="%s"' % self.leveeJob,
-  // Labels an alert keeps when it aggregates over replicas: one alert per deployment (job),
-  // never one per replica.
-  fleetLabels: 'job',
+  // Labels an alert keeps when it aggregates over replicas: one alert per deployment, never one
+  // per replica. `namespace` too (the kubernetes-mixin's way): the Prometheus Operator sends an
+  // AlertmanagerConfig only the alerts labelled with its namespace. Outside Kubernetes series
+  // have no namespace label, and grouping by it changes nothing.
+  fleetLabelList: ['job', 'namespace'],
+  // The same, as PromQL's `by (...)` takes it.
+  fleetLabels: std.join(', ', self.fleetLabelList),
 
   // Requests that count towards the availability SLO: the client-facing API. Health probes,
   // /metrics and /admin are not what clients are promised.

@@ -3,46 +3,26 @@
  * the jsonnet renders, every object is valid Kubernetes, and the manifests agree with Levee's code
  * (its config schema accepts their variables, its probes exist, selectors find their pods, the
  * shutdown arithmetic holds) and with the monitoring as code (the rules are alerts/generated's,
- * scraped under the job they select).
+ * scraped under the job they select; the dashboards are dashboards/generated's). Sizing and
+ * traffic: kubernetes-traffic.test.ts; the AlertmanagerConfig: kubernetes-alerting.test.ts.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import type { IContainer } from 'kubernetes-models/v1/Container';
 import { manifestTargets } from '../deploy/kubernetes/render.ts';
 import { staleTargets } from '../dashboards/lib/jsonnet-render.ts';
 import { environmentSchema, loadConfig, type Config } from '../service/config.ts';
-import { MODELS, committedManifests, leveeContainers, podTemplate, type KubernetesObject } from './support/kubernetes-manifests.ts';
+import { MODELS, committedManifests, containerEnv, leveeContainers, podTemplate, type KubernetesObject } from './support/kubernetes-manifests.ts';
 import { REPO_ROOT, spawnLevee, type LeveeProcess } from './support/levee-process.ts';
 
 const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
-/** Plausible values for the variables the manifests take from Secrets (never rendered). */
-const SECRET_STAND_INS: Record<string, string> = {
-  DATABASE_URL: 'postgres://levee:secret@postgres.example:5432/levee',
-  REDIS_URL: 'redis://redis.example:6379',
-  LLM_API_KEY: 'sk-stand-in-0123456789',
-  API_KEYS: 'client-a:0123456789abcdef',
-  ADMIN_TOKEN: 'admin-token-0123456789abcdef',
-};
 const environments = committedManifests();
 const committedRules: unknown = parse(readFileSync(join(REPO_ROOT, 'alerts/generated/levee-rules.yaml'), 'utf8'));
 const run = promisify(execFile);
-
-/** The container's environment as Levee would see it, Secrets replaced by stand-ins. */
-function containerEnv(container: IContainer): Record<string, string> {
-  return Object.fromEntries(
-    (container.env ?? []).map(({ name, value, valueFrom }) => {
-      if (valueFrom === undefined) return [name, value ?? ''];
-      assert.ok(valueFrom.secretKeyRef, `${name}: only Secrets are referenced`);
-      assert.ok(SECRET_STAND_INS[name], `${name}: no stand-in value for this secret variable`);
-      return [name, SECRET_STAND_INS[name]];
-    }),
-  );
-}
 
 const labelsMatch = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
   Object.keys(selector).length > 0 && Object.entries(selector).every(([key, value]) => labels[key] === value);
@@ -164,6 +144,15 @@ describe('kubernetes manifests', () => {
         const rules = objects.filter((object) => object.kind === 'PrometheusRule');
         assert.equal(rules.length, 1);
         assert.deepEqual(rules[0]!.spec, committedRules);
+      });
+
+      it(`${environment}: one ConfigMap per dashboard in dashboards/generated, byte for byte, labelled for the Grafana sidecar`, () => {
+        const generated = readdirSync(join(REPO_ROOT, 'dashboards/generated')).filter((file) => file.endsWith('.json')).sort();
+        assert.ok(generated.length >= 4, `dashboards/generated holds ${generated.length}`);
+        const configMaps = objects.filter((object) => object.kind === 'ConfigMap' && object.metadata.labels?.['grafana_dashboard'] === '1');
+        const files = configMaps.flatMap((configMap) => Object.entries(configMap.data ?? {}));
+        assert.deepEqual(files.map(([file]) => file).sort(), generated);
+        for (const [file, text] of files) assert.equal(text, readFileSync(join(REPO_ROOT, 'dashboards/generated', file), 'utf8'), file);
       });
 
       it(`${environment}: the ServiceMonitor scrapes the API and the worker under the rules' job`, () => {

@@ -30,7 +30,8 @@ function(config)
         },
         {
           // Targets all down, or none left at all (service discovery lost them); absent() of a
-          // plain selector keeps its equality labels, so the alert still names the job.
+          // plain selector keeps its equality labels, so the alert still names the job. Not the
+          // namespace, though: on Kubernetes that branch never reaches the AlertmanagerConfig.
           alert: 'LeveeAbsent',
           expr: '(sum by (%s) (up{%s}) == 0) or absent(up{%s})' % [fleet, selector, selector],
           'for': config.target['for'],

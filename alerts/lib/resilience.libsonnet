@@ -1,6 +1,6 @@
 // Alerts on the policies guarding each dependency (llm, postgres, redis). Each keeps the
-// `dependency` label, so Alertmanager groups by it and a dependency's critical page silences
-// its own warnings (alertmanager.jsonnet's inhibit rules). The LLM's policies run once per
+// `dependency` label, so Alertmanager groups by it and a dependency's critical page silences its
+// own warnings (alertmanager-routing.libsonnet's inhibit rules). The LLM's policies run once per
 // provider (label `provider`: the provider id from the models file, `default` without one;
 // Postgres and Redis series have none), so the LLM's alerts also keep `provider`: one per provider.
 function(config)
@@ -16,7 +16,7 @@ function(config)
   // whichever of its two state series is 1). `isolated` is left out: an operator chose it
   // (POST /admin/circuit-breakers/:name/isolate).
   local breakerNotClosed(matcher, labels) =
-    local by = std.join(', ', [fleet] + labels);
+    local by = std.join(', ', config.fleetLabelList + labels);
     |||
       count by (%(by)s) (
         max by (%(by)s, instance) (

@@ -40,7 +40,9 @@ export async function renderJsonnet(target: RenderTarget): Promise<string> {
   const header = `# Rendered from ${relative(dirname(target.output), target.source)} by \`npm run ${target.script ?? 'dashboards'}\`: edit the source, not this file.\n`;
   if (target.format === 'yaml') return header + stringify(value, { lineWidth: 0 });
   if (!Array.isArray(value)) throw new Error(`${target.source}: a yaml-stream source must render an array`);
-  return header + value.map((document) => `---\n${stringify(document, { lineWidth: 0 })}`).join('');
+  // As YAML 1.1, which kubectl's parser speaks: a plain `off` or `yes` there is a boolean, so such
+  // strings must be quoted (YAML 1.2, the library's default, leaves them plain).
+  return header + value.map((document) => `---\n${stringify(document, { lineWidth: 0, version: '1.1' })}`).join('');
 }
 
 /** Writes each target; returns the paths written, relative to `root`. */

@@ -28,17 +28,45 @@
     startupFailureThreshold: 60,
   },
 
+  // Longest a request may take (Levee answers 504 after it), and the largest upload it accepts.
+  // The Ingress's proxy timeouts and body size follow them (network.libsonnet).
+  requestTimeoutMs: 120000,
+  uploadLimitMiB: 64,
+  // The proxy waits this much longer than Levee, so the client gets Levee's JSON 504, not nginx's.
+  proxyTimeoutMarginSeconds: 10,
+
   // Variables every Levee container gets; the environment's `env` is merged over them.
   env: {
     PORT: std.toString($.port),
     SHUTDOWN_DRAIN_DELAY_MS: std.toString($.shutdown.drainDelayMs),
     SHUTDOWN_GRACE_MS: std.toString($.shutdown.graceMs),
+    REQUEST_TIMEOUT_MS: std.toString($.requestTimeoutMs),
+    FILE_MAX_BYTES: std.toString($.uploadLimitMiB * 1024 * 1024),
+    // The ingress controller is the one proxy in front of Levee: its X-Forwarded-For entry is the
+    // client address the per-IP limits count.
+    TRUST_PROXY_HOPS: '1',
   },
+
+  // The only pods that may open connections to Levee (network.libsonnet), found by namespace and
+  // pod labels. These are ingress-nginx's and kube-prometheus-stack's defaults; change them to
+  // your cluster's.
+  trafficSources: {
+    ingressController: { namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } },
+    prometheus: { namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+  },
+
+  // The Ingress in front of the API's Service: an ingress-nginx class (its annotations are
+  // nginx's), no host (any) and no TLS unless the environment names them.
+  ingress: { className: 'nginx', host: null, tlsSecret: null },
 
   // Node, or a library, may write temporary files; the root filesystem is read-only, so /tmp is
   // an emptyDir capped at this size. Levee itself writes only DATA_DIR, and only without
   // DATABASE_URL, which every environment here sets.
   tmpSizeLimit: '64Mi',
+
+  // Memory limit = the bench's peak RSS × this (resources.libsonnet): room for what the bench's
+  // load did not reach (longer prompts, more streams) before the kernel kills the container.
+  memoryLimitHeadroom: 1.25,
 
   // Average CPU across API replicas the autoscaler aims for. Levee mostly waits on the model, so
   // CPU rises late; keep the target moderate.
@@ -63,6 +91,18 @@
     labels: {},
     // As the compose stack's Prometheus (alerts/prometheus.jsonnet); the rules' windows assume it.
     scrapeInterval: '15s',
+    // The Secret (in Levee's namespace) holding the AlertmanagerConfig's receiver credentials,
+    // keys `pagerduty-routing-key` and `slack-webhook-url`; created out of band, never rendered.
+    alertmanagerSecret: 'levee-alertmanager',
+    // The Grafana sidecar (kube-prometheus-stack's, or the grafana chart's) loads ConfigMaps with
+    // this label from the namespaces it searches (`sidecar.dashboards.searchNamespace`: its own
+    // unless set, e.g. to ALL). The folder annotation applies where the sidecar's
+    // `folderAnnotation` is grafana_folder.
+    dashboards: {
+      namespace: $.namespace,
+      labels: { grafana_dashboard: '1' },
+      annotations: { grafana_folder: 'Levee' },
+    },
   },
 
   // The worker's own variables over the API's: it must run jobs (main.ts refuses 0).

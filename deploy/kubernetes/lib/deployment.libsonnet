@@ -11,7 +11,21 @@ local httpGet(path) = { httpGet: { path: path, port: 'http' } };
 function(config, component, command, replicas, resources, env, secretEnv) {
   apiVersion: 'apps/v1',
   kind: 'Deployment',
-  metadata: { name: if component == 'api' then 'levee' else 'levee-' + component, namespace: config.namespace, labels: labels.all(component, config.version) },
+  metadata: {
+    name: if component == 'api' then 'levee' else 'levee-' + component,
+    namespace: config.namespace,
+    labels: labels.all(component, config.version),
+    // Where the resources below come from (resources.libsonnet), for whoever reads them here.
+    annotations: {
+      'levee/resources-from': '%s: %.1f µs CPU per chat, RSS %.1f MiB steady, %.1f MiB idle, %.1f MiB peak' % [
+        config.bench.source,
+        config.bench.cpuUsPerChat,
+        config.bench.steadyRssMiB,
+        config.bench.idleRssMiB,
+        config.bench.peakRssMiB,
+      ],
+    },
+  },
   spec: {
     // null when an autoscaler owns the count: a fixed one would undo its scaling on every apply.
     [if replicas != null then 'replicas']: replicas,

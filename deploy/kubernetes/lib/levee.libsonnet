@@ -1,11 +1,14 @@
 // Levee's objects in one environment: its ServiceAccount, the API Deployment with its Service,
-// disruption budget and autoscaler, the worker Deployment, and the NetworkPolicy both run under.
+// disruption budget and autoscaler, the worker Deployment, and how traffic reaches them
+// (network.libsonnet).
 local deployment = import 'deployment.libsonnet';
 local labels = import 'labels.libsonnet';
+local sizedResources = import 'resources.libsonnet';
 
 function(config)
   local meta(name, component) = { name: name, namespace: config.namespace, labels: labels.all(component, config.version) };
   local apiEnv = config.env + config.levee.env;
+  local resources = sizedResources(config.bench, config.memoryLimitHeadroom);
   [
     {
       apiVersion: 'v1',
@@ -18,7 +21,7 @@ function(config)
       'api',
       ['node', '--import', './service/telemetry/preload.ts', 'service/main.ts'],
       null,
-      config.levee.resources,
+      resources.api(config.levee.sizing),
       apiEnv,
       config.levee.secretEnv,
     ),
@@ -28,7 +31,7 @@ function(config)
       'worker',
       ['node', '--import', './service/telemetry/preload.ts', 'service/worker.ts'],
       config.worker.replicas,
-      config.worker.resources,
+      resources.worker(config.worker.sizing),
       apiEnv + config.workerEnv,
       config.levee.secretEnv,
     ),
@@ -63,18 +66,4 @@ function(config)
         metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: config.cpuTargetPercent } } }],
       },
     },
-    {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: meta('levee', 'api'),
-      spec: {
-        // The API and the worker: everything named levee.
-        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'levee' } },
-        policyTypes: ['Ingress', 'Egress'],
-        // From anywhere, on Levee's port only: the ingress controller and Prometheus live in
-        // namespaces we cannot name here.
-        ingress: [{ ports: [{ protocol: 'TCP', port: 'http' }] }],
-        egress: [{ ports: config.egressPorts }],
-      },
-    },
-  ]
+  ] + (import 'network.libsonnet')(config)

@@ -1,9 +1,20 @@
-// Prometheus Operator objects, rendered apart (generated/<env>/monitoring.yaml) because they need
-// its CRDs: a ServiceMonitor scraping the API and the worker under the one job the dashboards and
-// alerts select (dashboards/config.libsonnet's leveeJob), and a PrometheusRule holding exactly
-// alerts/generated/levee-rules.yaml.
+// What the cluster's monitoring picks up, rendered apart (generated/<env>/monitoring.yaml) because
+// most of it needs the Prometheus Operator's CRDs: a ServiceMonitor scraping the API and the worker
+// under the one job the dashboards and alerts select (dashboards/config.libsonnet's leveeJob), a
+// PrometheusRule holding exactly alerts/generated/levee-rules.yaml, the Alertmanager routing of
+// alerts/generated/alertmanager.yml as an AlertmanagerConfig, and dashboards/generated/ as
+// ConfigMaps for the Grafana sidecar.
 local labels = import 'labels.libsonnet';
 local shared = import '../../../dashboards/config.libsonnet';
+
+// The committed dashboards byte for byte (importstr takes literal paths only: a test fails when
+// dashboards/generated/ holds one not listed here).
+local dashboards = {
+  'ai-usage': importstr '../../../dashboards/generated/ai-usage.json',
+  caches: importstr '../../../dashboards/generated/caches.json',
+  dependencies: importstr '../../../dashboards/generated/dependencies.json',
+  overview: importstr '../../../dashboards/generated/overview.json',
+};
 
 function(config)
   local meta(name, component) = {
@@ -43,4 +54,18 @@ function(config)
       // Called without overrides, as the committed alerts/generated/levee-rules.yaml is rendered.
       spec: (import '../../../alerts/rules.jsonnet')(),
     },
+    (import 'alertmanager-config.libsonnet')(config),
+  ] + [
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'levee-dashboard-' + name,
+        namespace: config.monitoring.dashboards.namespace,
+        labels: labels.all('metrics', config.version) + config.monitoring.dashboards.labels,
+        annotations: config.monitoring.dashboards.annotations,
+      },
+      data: { [name + '.json']: dashboards[name] },
+    }
+    for name in std.objectFields(dashboards)
   ]

@@ -13,10 +13,9 @@
     autoscaling: { minReplicas: 1, maxReplicas: 2 },
     // One node clusters (kind, minikube): spreading is a preference, never a reason to stay Pending.
     topologySpread: { topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' },
-    resources: {
-      requests: { cpu: '100m', memory: '256Mi' },
-      limits: { memory: '512Mi' },
-    },
+    // A laptop's traffic: the CPU request is sized for this many chats per second (memory is as
+    // measured either way; ../lib/resources.libsonnet).
+    sizing: { chatsPerSecond: 50 },
     // Variables that differ from Levee's defaults (service/config.ts). No LLM_BASE_URL: Levee
     // answers from its embedded simulator, so dev needs no provider key.
     env: {
@@ -32,10 +31,7 @@
 
   worker: {
     replicas: 1,
-    resources: {
-      requests: { cpu: '50m', memory: '192Mi' },
-      limits: { memory: '384Mi' },
-    },
+    sizing: { callsPerSecond: 20 },
   },
 
   // Data stores run inside the namespace (only in dev; production points at managed ones).

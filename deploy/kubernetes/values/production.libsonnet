@@ -14,18 +14,16 @@
     autoscaling: { minReplicas: 3, maxReplicas: 12 },
     // One zone lost must not take every replica; refuse to stack them rather than pretend.
     topologySpread: { topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' },
-    resources: {
-      requests: { cpu: '500m', memory: '512Mi' },
-      limits: { memory: '1Gi' },
-    },
+    // What one replica is sized for (CPU request = this × the bench's CPU per chat; see
+    // ../lib/resources.libsonnet): the autoscaler adds a replica as the fleet's average nears
+    // cpuTargetPercent of it.
+    sizing: { chatsPerSecond: 500 },
     env: {
       LEVEE_ENV: 'production',
       // Your provider's OpenAI-compatible endpoint, /v1 included.
       LLM_BASE_URL: 'https://api.openai.com/v1',
       // Batches and imports run on the worker Deployment, not on the API replicas.
       JOB_CONCURRENCY: '0',
-      // The ingress controller (or cloud load balancer) is the one proxy in front of Levee.
-      TRUST_PROXY_HOPS: '1',
     },
     // name -> [Secret name, key]; the Secret `levee` is created out of band, never rendered here.
     secretEnv: {
@@ -39,11 +37,13 @@
 
   worker: {
     replicas: 2,
-    resources: {
-      requests: { cpu: '250m', memory: '384Mi' },
-      limits: { memory: '768Mi' },
-    },
+    // Job calls (batch lines, import embeddings) per second one worker is sized for.
+    sizing: { callsPerSecond: 100 },
   },
+
+  // The public name and its certificate (a Secret of type kubernetes.io/tls, e.g. from
+  // cert-manager); clients reach https://<host>/v1.
+  ingress+: { host: 'levee.example.com', tlsSecret: 'levee-tls' },
 
   stores: { enabled: false },
 }
