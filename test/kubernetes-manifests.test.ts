@@ -162,10 +162,19 @@ describe('kubernetes manifests', () => {
         assert.equal(services.length, 1);
         const service = services[0]!;
         assert.equal(service.metadata.labels?.[spec.jobLabel], leveeJob, 'job label = dashboards/config.libsonnet leveeJob');
-        const ports = (service.spec!['ports'] as Array<{ name: string }>).map((port) => port.name);
-        for (const endpoint of spec.endpoints) assert.ok(ports.includes(endpoint.port), endpoint.port);
+        const servicePorts = service.spec!['ports'] as Array<{ name: string; targetPort: string }>;
         const scraped = leveeContainers(objects).filter(({ pod }) => labelsMatch(service.spec!['selector'] as Record<string, string>, pod.metadata?.labels));
         assert.deepEqual(scraped.map(({ deployment }) => deployment.metadata.name).sort(), ['levee', 'levee-worker']);
+        // Each scraped port lands on the container port where that process serves /metrics.
+        for (const endpoint of spec.endpoints) {
+          const servicePort = servicePorts.find((port) => port.name === endpoint.port);
+          assert.ok(servicePort, endpoint.port);
+          for (const { deployment, container } of scraped) {
+            const config = loadConfig(containerEnv(container));
+            const target: number | undefined = container.ports?.find((port) => port.name === servicePort.targetPort)?.containerPort;
+            assert.equal(target, config.metricsPort ?? config.http.port, `${deployment.metadata.name}: scraped on its metrics port`);
+          }
+        }
       });
     }
   });
