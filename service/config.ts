@@ -69,6 +69,8 @@ export const environmentSchema = z.object({
   REDIS_URL: url(/^rediss?$/, 'redis://').optional(),
   /** Bearer token for /admin routes; unset disables them. */
   ADMIN_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+  /** How long an ops console session (the cookie /console/login issues for ADMIN_TOKEN) lasts: 1 min to 7 days. */
+  CONSOLE_SESSION_TTL_MS: integer({ min: 60_000, max: 7 * 24 * 60 * 60 * 1000 }).default(8 * 60 * 60 * 1000),
   /** Client keys as name:key pairs; unset leaves /v1 open. */
   API_KEYS: apiKeyList.optional(),
   /** A file of name:key pairs, one a line, re-read on SIGHUP. */
@@ -125,6 +127,8 @@ export interface Config {
   idempotency: IdempotencyConfig;
   redisUrl: Secret | undefined;
   adminToken: Secret | undefined;
+  /** The ops console at /console (mounted with ADMIN_TOKEN only). */
+  console: { sessionTtlMs: number };
   apiKeys: Secret | undefined;
   apiKeysFile: string | undefined;
   sharedState: SharedStateConfig;
@@ -218,6 +222,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     idempotency: idempotencyConfig(env),
     redisUrl: secret(env.REDIS_URL),
     adminToken: secret(env.ADMIN_TOKEN),
+    console: { sessionTtlMs: env.CONSOLE_SESSION_TTL_MS },
     apiKeys: secret(env.API_KEYS),
     apiKeysFile: env.API_KEYS_FILE,
     sharedState: shared.sharedState,

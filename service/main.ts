@@ -14,6 +14,7 @@ import { RedisIdempotencyStore } from './capabilities/idempotency/redis-idempote
 import { SlidingWindowRateLimits } from './capabilities/rate-limits/sliding-window-rate-limits.ts';
 import { SHARED_FEATURES } from './capabilities/shared-features.ts';
 import { PostgresVectorStore } from './capabilities/vector-store/postgres-vector-store.ts';
+import { consoleSources } from './composition/console-sources.ts';
 import { createBatches } from './composition/create-batches.ts';
 import { createJobs } from './composition/create-jobs.ts';
 import { LocalJobNotices } from './capabilities/job-notices/local-job-notices.ts';
@@ -33,6 +34,7 @@ import { startHttpServer, type RunningServer } from './edge/http-server.ts';
 import { v1Access } from './edge/middleware/v1-access.ts';
 import type { RouteModule } from './edge/route-tools.ts';
 import { ApiKeyRegistry, ApiKeysError } from './features/access/api-key-registry.ts';
+import { AdminCredentials } from './features/console/admin-credentials.ts';
 import { Conversations } from './features/conversations/conversations.ts';
 import { Files } from './features/files/files.ts';
 import { HealthService } from './features/health/health-service.ts';
@@ -146,7 +148,12 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
           batches,
           imports,
           events: { events, manager: connections, health, metrics },
-          ...(config.adminToken ? { adminToken: config.adminToken.reveal() } : {}),
+          ...(config.adminToken
+            ? {
+                admin: new AdminCredentials({ token: config.adminToken.reveal(), sessionTtlMs: config.console.sessionTtlMs }),
+                console: consoleSources({ health, llm, postgres, redis, fleet, breakers, metrics, caches, batches, imports }),
+              }
+            : {}),
           ...(options.extraRoutes ? { extraRoutes: options.extraRoutes({ postgres }) } : {}),
         }
       : {}),
@@ -259,7 +266,7 @@ function logEmbeddedStandIns(logger: Logger, config: Config): void {
     if (perKey.length > 0) logger.warn({ policies: perKey }, 'per-key rate limits configured without API keys: they apply to nobody');
   }
   if (!config.redisUrl) logger.info('REDIS_URL unset: breakers, rate limits and quotas are kept by this replica alone');
-  if (!config.adminToken) logger.info('ADMIN_TOKEN unset: /admin routes are disabled');
+  if (!config.adminToken) logger.info('ADMIN_TOKEN unset: /admin routes and the console are disabled');
   if (config.environment === 'production' && config.allowEmbeddedInProduction) {
     logger.warn('ALLOW_EMBEDDED_IN_PRODUCTION=true: production is allowed to run on embedded stand-ins');
   }

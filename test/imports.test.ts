@@ -42,7 +42,7 @@ describe('Document imports', { timeout: 120_000 }, () => {
     assert.deepEqual(
       { ...created, id: undefined, created_at: typeof created.created_at },
       {
-        id: undefined, object: 'collection.import', collection: 'handbook', file_id: fileId, status: 'validating', created_at: 'number', in_progress_at: null, completed_at: null, failed_at: null,
+        id: undefined, object: 'collection.import', collection: 'handbook', file_id: fileId, status: 'validating', created_at: 'number', in_progress_at: null, completed_at: null, failed_at: null, cancelled_at: null,
         request_counts: { total: 0, completed: 0, failed: 0 }, errors: null, usage: { prompt_tokens: 0, total_tokens: 0 },
       },
     );

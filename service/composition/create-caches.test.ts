@@ -34,7 +34,7 @@ describe('createCaches', () => {
       assert.deepEqual(Object.keys(body.caches), ['embeddings', 'search', 'chat']);
       assert.deepEqual(body.caches.search, {
         hits: 2, misses: 1, stale: 0, errors: 0, bypassed: 0, hit_ratio: 2 / 3, singleflight_joins: 0,
-        entries: 1, bytes: body.caches.search!.bytes, evictions: 0, ttl_ms: 1_000, tiers: ['memory'],
+        entries: 1, bytes: body.caches.search!.bytes, max_bytes: 100_000, evictions: 0, ttl_ms: 1_000, tiers: ['memory'],
       });
       assert.ok((body.caches.search!.bytes as number) > 0);
       assert.equal(body.caches.chat!.bypassed, 1, 'TTL 0: the chat cache is off');

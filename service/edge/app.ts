@@ -2,10 +2,10 @@
  * Builds the Koa app. Middleware order, outermost first, and why:
  * errors (renders whatever anything below throws) → request telemetry (id; one log line and one
  * duration observation when the response is over) → drain (Connection: close while draining) →
- * deadline (every request's AbortSignal) → route fallbacks (404/405) → router (routes parse
- * their own bodies, so 404/405 win over 415) → the guards of unmatched `/v1` paths → the router's
- * 405s. `/v1` routes add their own guards in front of the handler: rate limits and client keys
- * (middleware/v1-access.ts).
+ * deadline (every request's AbortSignal) → the console's security headers (on its 404s too) →
+ * route fallbacks (404/405) → router (routes parse their own bodies, so 404/405 win over 415) →
+ * the guards of unmatched `/v1` paths → the router's 405s. `/v1` routes add their own guards in
+ * front of the handler: rate limits and client keys (middleware/v1-access.ts).
  */
 import { Router } from '@koa/router';
 import Koa from 'koa';
@@ -13,6 +13,8 @@ import type { HttpConfig } from '../config.ts';
 import type { BatchesDeps } from '../features/batches/batches.ts';
 import type { Caches } from '../features/cache/caches.ts';
 import type { BreakerRegistry } from '../features/circuit-breakers/circuit-breakers.ts';
+import type { AdminCredentials } from '../features/console/admin-credentials.ts';
+import type { ConsoleStateSources } from '../features/console/console-state.ts';
 import type { HealthService } from '../features/health/health-service.ts';
 import type { JobsReportOptions } from '../features/jobs/jobs-report.ts';
 import type { Files } from '../features/files/files.ts';
@@ -22,6 +24,9 @@ import type { RetrievalDeps } from '../features/retrieval/retrieval-deps.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { MetricsExposition } from '../telemetry/metrics-exposition.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
+import { consoleHeaders } from './console/console-headers.ts';
+import { loadAssets, loadVendorFiles } from './console/static-files.ts';
+import { requireAdmin } from './middleware/admin-auth.ts';
 import { requestDeadline } from './middleware/deadline.ts';
 import { closeConnectionsWhileDraining } from './middleware/drain.ts';
 import { errorHandler } from './middleware/error-handler.ts';
@@ -31,9 +36,12 @@ import { requestTelemetry } from './middleware/request-telemetry.ts';
 import { routeFallbacks } from './middleware/route-fallbacks.ts';
 import { guardUnmatchedV1 } from './middleware/v1-access.ts';
 import type { RouteModule, RouteTools } from './route-tools.ts';
+import { adminJobRoutes } from './routes/admin-jobs.ts';
 import { batchRoutes } from './routes/batches.ts';
 import { cacheHealthRoutes } from './routes/cache-health.ts';
 import { circuitBreakerRoutes } from './routes/circuit-breakers.ts';
+import { consoleRoutes } from './routes/console.ts';
+import { consoleStateRoutes } from './routes/console-state.ts';
 import { fileRoutes } from './routes/files.ts';
 import { eventRoutes, type EventsOptions } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -70,8 +78,10 @@ export interface AppOptions {
   /** Queue stats at /health/jobs; unset: not mounted. */
   jobs?: JobsReportOptions;
   breakers: BreakerRegistry;
-  /** Unset: admin routes are not mounted. */
-  adminToken?: string;
+  /** ADMIN_TOKEN and the console sessions it signs; unset: admin routes and the console are not mounted. */
+  admin?: AdminCredentials;
+  /** What the ops console shows (/console, /admin/console/state); mounted only with `admin`. */
+  console?: ConsoleStateSources;
   /** More routes, mounted after Levee's own (tests add slow or failing routes here). */
   extraRoutes?: RouteModule;
 }
@@ -92,8 +102,9 @@ export function createApp(options: AppOptions): Koa<LeveeState> {
     json: jsonBody({ limitBytes: options.http.bodyLimitBytes }),
     idempotent: (route) => (idempotentRequests ? [idempotency(idempotentRequests, route)] : []),
   };
+  const admin = options.admin && requireAdmin(options.admin);
   healthRoutes(router, options.health, options.jobs);
-  circuitBreakerRoutes(router, options.breakers, options.adminToken);
+  circuitBreakerRoutes(router, options.breakers, admin);
   if (options.exposition) metricsRoutes(router, options.exposition);
   if (options.v1) v1Routes(router, tools, options.v1);
   if (options.caches) cacheHealthRoutes(router, options.caches);
@@ -101,13 +112,21 @@ export function createApp(options: AppOptions): Koa<LeveeState> {
   if (options.files) fileRoutes(router, options.files, options.v1?.guards);
   if (options.batches) batchRoutes(router, tools, options.batches, options.v1?.guards);
   if (options.imports) importRoutes(router, tools, options.imports, options.v1?.guards);
-  if (options.events) eventRoutes(router, options.events, options.v1?.guards, options.adminToken);
+  if (options.events) eventRoutes(router, options.events, options.v1?.guards, admin);
+  if (admin) adminJobRoutes(router, admin, { batches: options.batches, imports: options.imports });
+  // The console rides on the admin check: no ADMIN_TOKEN, no console.
+  const consoleMounted = admin !== undefined && options.console !== undefined;
+  if (options.admin && admin && options.console) {
+    consoleRoutes(router, tools, options.admin, { assets: loadAssets(), vendor: loadVendorFiles() });
+    consoleStateRoutes(router, admin, options.console);
+  }
   options.extraRoutes?.(router, tools);
 
   app.use(errorHandler());
   app.use(requestTelemetry({ logger: options.logger, metrics: options.metrics, slowMs: options.requests.slowMs }));
   app.use(closeConnectionsWhileDraining(options.health));
   app.use(requestDeadline({ timeoutMs: options.requests.timeoutMs }));
+  if (consoleMounted) app.use(consoleHeaders);
   app.use(routeFallbacks());
   app.use(router.routes());
   if (options.v1?.guards) app.use(guardUnmatchedV1(options.v1.guards));

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 # command → Debian package (Debian 12: Prometheus 2.42 with promtool, Alertmanager 0.25 with amtool,
-# HAProxy 2.6 in front of the chaos suite's replicas).
+# HAProxy 2.6 in front of the chaos suite's replicas, Chromium for the console's browser tests,
+# which drive the distribution's build so nothing is downloaded at test time).
 declare -A PACKAGE_OF=(
   [redis-server]=redis-server
   [prometheus]=prometheus
@@ -13,6 +14,7 @@ declare -A PACKAGE_OF=(
   [amtool]=prometheus-alertmanager
   [jsonnet]=jsonnet
   [haproxy]=haproxy
+  [chromium]=chromium
 )
 
 # file → Debian package: the report's PNG plots draw their text with DejaVu Sans (resvg has no

@@ -85,7 +85,12 @@ export interface BatchStore {
   get(owner: string, id: string, signal: AbortSignal): Promise<Batch | undefined>;
   /** The owner's batches not yet ended (validating, in progress, finalizing, cancelling), newest first. */
   active(owner: string, limit: number, signal: AbortSignal): Promise<Batch[]>;
-  /** For workers: the batch whoever owns it. */
+  /**
+   * Operators' view: the newest batches whoever owns them. An embedded store that nothing has
+   * started answers none rather than start for a look (work left running starts it at boot).
+   */
+  recent(limit: number, signal: AbortSignal): Promise<Batch[]>;
+  /** For workers and operators: the batch whoever owns it. */
   load(id: string, signal: AbortSignal): Promise<Batch | undefined>;
   /** Newest first; `after` is the last id of the previous page (undefined when it names none of this owner's). */
   list(owner: string, query: { limit: number; after: string | undefined }, signal: AbortSignal): Promise<BatchPage | undefined>;

@@ -63,6 +63,15 @@ export class PostgresBatchStore implements BatchStore {
     );
   }
 
+  async recent(limit: number, signal: AbortSignal): Promise<Batch[]> {
+    if (this.#postgres.dormant) return [];
+    return this.#postgres.query(
+      'batches',
+      async (client) => (await client.query<BatchRow>(`SELECT ${BATCH_COLUMNS} FROM levee_batches ORDER BY created_at DESC, id DESC LIMIT $1`, [limit])).rows.map(toBatch),
+      signal,
+    );
+  }
+
   load(id: string, signal: AbortSignal): Promise<Batch | undefined> {
     return this.#one(`SELECT ${BATCH_COLUMNS} FROM levee_batches WHERE id = $1`, [id], signal);
   }

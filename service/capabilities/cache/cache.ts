@@ -36,6 +36,8 @@ export interface Cache {
 export interface TierStats {
   entries: number;
   bytes: number;
+  /** The in-process tier's bound in bytes (CACHE_MEMORY_MAX_BYTES): the LRU evicts past it. */
+  max_bytes: number;
   evictions: number;
   tiers: Array<'memory' | 'redis'>;
 }

@@ -79,6 +79,7 @@ export class TieredCache implements Cache {
     return {
       entries: this.memory.entries,
       bytes: this.memory.bytes,
+      max_bytes: this.memory.lru.maxSize,
       evictions: this.memory.evictions,
       tiers: this.#redis ? ['memory', 'redis'] : ['memory'],
     };

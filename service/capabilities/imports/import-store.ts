@@ -6,7 +6,7 @@
  * chunks still pending. One implementation, postgres-import-store.ts.
  */
 
-export type ImportStatus = 'validating' | 'in_progress' | 'completed' | 'failed';
+export type ImportStatus = 'validating' | 'in_progress' | 'completed' | 'failed' | 'cancelled';
 
 /** At most this many problems are listed in `errors`; `counts.failed` counts them all. */
 export const MAX_LISTED_IMPORT_ERRORS = 100;
@@ -33,6 +33,7 @@ export interface DocumentImport {
   inProgressAt: number | null;
   completedAt: number | null;
   failedAt: number | null;
+  cancelledAt: number | null;
   /** total: the file's documents (its non-blank lines); failed: bad lines and documents of chunks that failed. */
   counts: { total: number; completed: number; failed: number };
   usage: { promptTokens: number; totalTokens: number };
@@ -79,7 +80,12 @@ export interface ImportStore {
   list(owner: string, collection: string, query: { limit: number; after: string | undefined }, signal: AbortSignal): Promise<ImportPage | undefined>;
   /** The owner's imports not yet ended (validating, in progress), newest first, whatever the collection. */
   active(owner: string, limit: number, signal: AbortSignal): Promise<DocumentImport[]>;
-  /** For workers: the import whoever owns it. */
+  /**
+   * Operators' view: the newest imports whoever owns them. An embedded store that nothing has
+   * started answers none rather than start for a look (work left running starts it at boot).
+   */
+  recent(limit: number, signal: AbortSignal): Promise<DocumentImport[]>;
+  /** For workers and operators: the import whoever owns it. */
   load(id: string, signal: AbortSignal): Promise<DocumentImport | undefined>;
   /** Validation passed: stores the chunks, counts and bad lines and moves to in_progress, in one transaction (only from validating). */
   start(id: string, plan: ImportPlan, signal: AbortSignal): Promise<void>;
@@ -91,4 +97,6 @@ export interface ImportStore {
   finishChunk(id: string, chunk: number, result: ChunkResult, signal: AbortSignal): Promise<void>;
   /** in_progress → completed; false when the import was not in_progress. */
   complete(id: string, signal: AbortSignal): Promise<boolean>;
+  /** validating or in_progress → cancelled (chunks already written stay); false when it had ended. */
+  cancel(id: string, signal: AbortSignal): Promise<boolean>;
 }

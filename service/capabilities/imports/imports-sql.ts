@@ -1,5 +1,5 @@
 /**
- * The import tables' row mapping (the tables: migration 7 in deps/postgres/migrations.ts).
+ * The import tables' row mapping (the tables: migrations 7 and 8 in deps/postgres/migrations.ts).
  * Timestamps are stored as timestamptz and shown in epoch seconds, as the Batch API shows its own.
  */
 import type { DocumentImport, ImportError, ImportStatus } from './import-store.ts';
@@ -7,7 +7,7 @@ import type { DocumentImport, ImportError, ImportStatus } from './import-store.t
 export const IMPORT_COLUMNS = `id, owner, collection, file_id, status, errors,
   extract(epoch FROM created_at)::float8 AS created_at, extract(epoch FROM in_progress_at)::float8 AS in_progress_at,
   extract(epoch FROM completed_at)::float8 AS completed_at, extract(epoch FROM failed_at)::float8 AS failed_at,
-  total, completed, failed, prompt_tokens, total_tokens`;
+  extract(epoch FROM cancelled_at)::float8 AS cancelled_at, total, completed, failed, prompt_tokens, total_tokens`;
 
 export interface ImportRow {
   id: string;
@@ -20,6 +20,7 @@ export interface ImportRow {
   in_progress_at: number | null;
   completed_at: number | null;
   failed_at: number | null;
+  cancelled_at: number | null;
   total: number;
   completed: number;
   failed: number;
@@ -42,6 +43,7 @@ export function toImport(row: ImportRow): DocumentImport {
     inProgressAt: seconds(row.in_progress_at),
     completedAt: seconds(row.completed_at),
     failedAt: seconds(row.failed_at),
+    cancelledAt: seconds(row.cancelled_at),
     counts: { total: row.total, completed: row.completed, failed: row.failed },
     usage: { promptTokens: Number(row.prompt_tokens), totalTokens: Number(row.total_tokens) },
   };

@@ -69,6 +69,15 @@ export class PostgresImportStore implements ImportStore {
     );
   }
 
+  async recent(limit: number, signal: AbortSignal): Promise<DocumentImport[]> {
+    if (this.#postgres.dormant) return [];
+    return this.#postgres.query(
+      'imports',
+      async (client) => (await client.query<ImportRow>(`SELECT ${IMPORT_COLUMNS} FROM levee_imports ORDER BY created_at DESC, id DESC LIMIT $1`, [limit])).rows.map(toImport),
+      signal,
+    );
+  }
+
   load(id: string, signal: AbortSignal): Promise<DocumentImport | undefined> {
     return this.#one(`SELECT ${IMPORT_COLUMNS} FROM levee_imports WHERE id = $1`, [id], signal);
   }
@@ -149,6 +158,17 @@ export class PostgresImportStore implements ImportStore {
       'imports',
       async (client) => {
         const { rowCount } = await client.query(`UPDATE levee_imports SET status = 'completed', completed_at = now() WHERE id = $1 AND status = 'in_progress'`, [id]);
+        return (rowCount ?? 0) > 0;
+      },
+      signal,
+    );
+  }
+
+  cancel(id: string, signal: AbortSignal): Promise<boolean> {
+    return this.#postgres.query(
+      'imports',
+      async (client) => {
+        const { rowCount } = await client.query(`UPDATE levee_imports SET status = 'cancelled', cancelled_at = now() WHERE id = $1 AND status IN ('validating', 'in_progress')`, [id]);
         return (rowCount ?? 0) > 0;
       },
       signal,

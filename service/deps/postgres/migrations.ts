@@ -162,6 +162,16 @@ const MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX levee_import_chunks_pending ON levee_import_chunks (import_id, chunk) WHERE NOT done;`,
   },
+  {
+    version: 8,
+    // The operators' view (the ops console): the newest jobs whoever owns them, and an import's
+    // cancellation time (operators may cancel an import).
+    name: 'jobs across owners',
+    sql: `
+      CREATE INDEX levee_batches_created ON levee_batches (created_at DESC, id DESC);
+      CREATE INDEX levee_imports_created ON levee_imports (created_at DESC, id DESC);
+      ALTER TABLE levee_imports ADD COLUMN cancelled_at timestamptz;`,
+  },
 ];
 
 /** Any constant: the advisory lock's key for Levee's migrations. */

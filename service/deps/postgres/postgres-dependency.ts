@@ -66,6 +66,11 @@ export class PostgresDependency {
     this.#backgroundLane = bulkhead(backgroundLaneSize(poolSize), Number.MAX_SAFE_INTEGER);
   }
 
+  /** The embedded server has not been started: nothing has used the store since this process began. */
+  get dormant(): boolean {
+    return this.mode === 'embedded' && this.#pool === undefined;
+  }
+
   /** Starts (or connects) and migrates now rather than on first use; failures are logged, and retried on use. */
   warmUp(): void {
     this.#whenReady().catch(() => undefined);

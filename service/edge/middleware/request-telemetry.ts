@@ -14,6 +14,9 @@ import { activeTraceIds } from '../../telemetry/tracing.ts';
 import type { LeveeMiddleware } from '../state.ts';
 import { acceptRequestId } from './request-id.ts';
 
+/** Routes machines (or an open ops console, every 2 s) poll: at debug, or they would drown the rest. */
+const POLLED_ROUTES = new Set(['/metrics', '/admin/console/state']);
+
 export interface RequestTelemetryOptions {
   logger: Logger;
   metrics: Metrics;
@@ -63,7 +66,7 @@ export function requestTelemetry({ logger, metrics, slowMs }: RequestTelemetryOp
 
       if (status >= 500) logger.error(line, 'request failed');
       else if (durationMs > slowMs) access.warn(line, 'slow request');
-      else if (route?.startsWith('/health') || route === '/metrics') access.debug(line, 'request');
+      else if (POLLED_ROUTES.has(route ?? '') || route?.startsWith('/health')) access.debug(line, 'request');
       else access.info(line, 'request');
     });
 

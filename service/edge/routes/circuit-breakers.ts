@@ -1,20 +1,19 @@
 /**
  * Breakers for people: `GET /health/circuit-breakers` (read-only, like the other probes) and the
- * admin routes that reset or isolate one, behind ADMIN_TOKEN (unset: not mounted at all).
+ * admin routes that reset or isolate one, behind `admin` (ADMIN_TOKEN or a console session; no
+ * ADMIN_TOKEN: not mounted at all).
  */
 import type { Router } from '@koa/router';
 import { describeBreakers, isolateBreaker, resetBreaker, type BreakerRegistry } from '../../features/circuit-breakers/circuit-breakers.ts';
-import { requireAdminToken } from '../middleware/admin-auth.ts';
-import type { LeveeState } from '../state.ts';
+import type { LeveeMiddleware, LeveeState } from '../state.ts';
 
-export function circuitBreakerRoutes(router: Router<LeveeState>, breakers: BreakerRegistry, adminToken: string | undefined): void {
+export function circuitBreakerRoutes(router: Router<LeveeState>, breakers: BreakerRegistry, admin: LeveeMiddleware | undefined): void {
   router.get('/health/circuit-breakers', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = describeBreakers(breakers);
   });
-  if (adminToken === undefined) return;
+  if (admin === undefined) return;
 
-  const admin = requireAdminToken(adminToken);
   router.get('/admin/circuit-breakers', admin, (ctx) => {
     ctx.body = describeBreakers(breakers);
   });

@@ -1,6 +1,7 @@
 /**
  * `GET /v1/events` and `GET /admin/events`, upgraded to WebSockets (see websocket/upgrade.ts):
- * the /v1 guards (or the admin token) run before any upgrade, then the connection manager takes a
+ * the /v1 guards (or the admin check: the token, or a console session from Levee's own origin) run
+ * before any upgrade, then the connection manager takes a
  * slot (429 past the client's limit, 503 past the replica's or while draining), and only then is
  * the handshake completed. Browsers, which cannot set headers, send the key as a subprotocol:
  * `Sec-WebSocket-Protocol: levee.events.v1, levee.key.<base64url of the key>`; the server answers
@@ -12,7 +13,6 @@ import { LeveeError, retryAfterHeader } from '../../errors.ts';
 import type { Events } from '../../features/events/events.ts';
 import type { HealthService } from '../../features/health/health-service.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
-import { requireAdminToken } from '../middleware/admin-auth.ts';
 import type { RouteGuards } from '../middleware/v1-access.ts';
 import type { LeveeContext, LeveeMiddleware, LeveeState } from '../state.ts';
 import type { ConnectionManager, Endpoint } from '../websocket/connection-manager.ts';
@@ -28,11 +28,11 @@ export interface EventsOptions {
   metrics: Metrics;
 }
 
-export function eventRoutes(router: Router<LeveeState>, options: EventsOptions, guards: RouteGuards = () => [], adminToken?: string): void {
+export function eventRoutes(router: Router<LeveeState>, options: EventsOptions, guards: RouteGuards = () => [], admin?: LeveeMiddleware): void {
   // The browser's key arrives as a subprotocol; the guards then check it like a header.
   const wss = new WebSocketServer({ noServer: true, clientTracking: false, handleProtocols: (protocols) => (protocols.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : false) });
   router.get('/v1/events', keyFromSubprotocol, ...guards('/v1/events'), (ctx) => upgrade(ctx, 'client', ctx.state.client ?? ctx.ip));
-  if (adminToken !== undefined) router.get('/admin/events', requireAdminToken(adminToken), (ctx) => upgrade(ctx, 'admin', ''));
+  if (admin !== undefined) router.get('/admin/events', admin, (ctx) => upgrade(ctx, 'admin', ''));
 
   async function upgrade(ctx: LeveeContext, endpoint: Endpoint, client: string): Promise<void> {
     if (!isUpgrade(ctx.req)) throw new LeveeError('upgrade_required', `${ctx.path} is a WebSocket endpoint: connect with the Upgrade handshake.`, { headers: { Upgrade: 'websocket' } });

@@ -1,7 +1,8 @@
 /**
  * The OpenAI Batch API's use cases: create (a bad request is refused at once and creates nothing;
  * bad file content is the batch's own `validating` failure, found by the worker), retrieve, list
- * and cancel, each scoped to the client key. A created batch is handed to the job queue (`enqueue`).
+ * and cancel, each scoped to the client key, and an operator's cancel, whoever owns it. A created
+ * batch is handed to the job queue (`enqueue`).
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
@@ -131,11 +132,21 @@ export async function listBatches(deps: BatchesDeps, owner: string, query: unkno
  */
 export async function cancelBatch(deps: BatchesDeps, owner: string, id: string, signal: AbortSignal) {
   const batch = BATCH_ID.test(id) ? await deps.store.get(owner, id, signal) : undefined;
+  return cancelFound(deps, batch, id, signal);
+}
+
+/** An operator's cancel (POST /admin/batches/:id/cancel): the same, whoever owns the batch. */
+export async function cancelAnyBatch(deps: BatchesDeps, id: string, signal: AbortSignal) {
+  const batch = BATCH_ID.test(id) ? await deps.store.load(id, signal) : undefined;
+  return cancelFound(deps, batch, id, signal);
+}
+
+async function cancelFound(deps: BatchesDeps, batch: Batch | undefined, id: string, signal: AbortSignal) {
   if (!batch) throw new LeveeError('not_found', `No such Batch object: ${id.slice(0, 128)}`, { param: 'batch_id' });
   if (!(await deps.store.transition(batch.id, ['validating', 'in_progress'], 'cancelling', undefined, signal)) && batch.status !== 'cancelling') {
     throw new InvalidRequestError(`Cannot cancel a batch that is ${batch.status}.`, 'batch_id');
   }
   // Closes it when no chunk runs; if this fails the client's retry of the cancel queues it again.
   await deps.enqueue(batch.id);
-  return getBatch(deps, owner, id, signal);
+  return getBatch(deps, batch.owner, batch.id, signal);
 }

@@ -15,6 +15,8 @@ interface CacheStats {
   hit_ratio: number;
   entries: number;
   bytes: number;
+  /** The in-process tier's bound (CACHE_MEMORY_MAX_BYTES). */
+  max_bytes: number;
   evictions: number;
   singleflight_joins: number;
   ttl_ms: number;

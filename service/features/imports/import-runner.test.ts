@@ -14,7 +14,7 @@ const doc = (index: number) => JSON.stringify({ id: `d${index}`, text: `text ${i
 /** The import store's contract, in memory. */
 class MemoryImportStore implements ImportStore {
   entry: DocumentImport = {
-    id: 'imp_1', owner: '', collection: 'docs', fileId: 'file-1', status: 'validating', errors: null, createdAt: 0, inProgressAt: null, completedAt: null, failedAt: null,
+    id: 'imp_1', owner: '', collection: 'docs', fileId: 'file-1', status: 'validating', errors: null, createdAt: 0, inProgressAt: null, completedAt: null, failedAt: null, cancelledAt: null,
     counts: { total: 0, completed: 0, failed: 0 }, usage: { promptTokens: 0, totalTokens: 0 },
   };
   chunks: Array<ImportChunk & { done: boolean }> = [];
@@ -35,6 +35,10 @@ class MemoryImportStore implements ImportStore {
     return [this.entry];
   }
 
+  async recent() {
+    return [this.entry];
+  }
+
   async load() {
     return structuredClone(this.entry);
   }
@@ -46,6 +50,7 @@ class MemoryImportStore implements ImportStore {
   }
 
   async fail(_id: string, error: ImportError) {
+    if (this.entry.status !== 'validating' && this.entry.status !== 'in_progress') return;
     this.entry = { ...this.entry, status: 'failed', errors: [error, ...(this.entry.errors ?? [])] };
   }
 
@@ -63,7 +68,14 @@ class MemoryImportStore implements ImportStore {
   }
 
   async complete() {
+    if (this.entry.status !== 'in_progress') return false;
     this.entry = { ...this.entry, status: 'completed' };
+    return true;
+  }
+
+  async cancel() {
+    if (this.entry.status !== 'validating' && this.entry.status !== 'in_progress') return false;
+    this.entry = { ...this.entry, status: 'cancelled', cancelledAt: 1 };
     return true;
   }
 }
@@ -165,6 +177,22 @@ describe('runImport', () => {
     await runImport(mismatch.deps, 'imp_1', signal);
     assert.equal(mismatch.store.entry.status, 'failed');
     assert.equal(mismatch.store.entry.errors?.[0]?.code, 'dimension_mismatch');
+  });
+
+  it('stops starting chunks once a cancel is seen, keeping what was written', async () => {
+    const { deps, store, written } = setUp(Array.from({ length: 10 }, (_, index) => doc(index)).join('\n'));
+    deps.concurrency = 1;
+    deps.retrieval.store.upsertDocuments = async (_collection, documents) => {
+      // Cancelled while the first chunk is written; each chunk takes 300 ms, the status is polled every 500 ms.
+      if (written.length === 0) await store.cancel();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      written.push(...documents.map((document) => document.id));
+      return { inserted: documents.length, updated: 0 };
+    };
+    await runImport(deps, 'imp_1', signal);
+    assert.equal(store.entry.status, 'cancelled');
+    assert.ok(written.length >= 2 && written.length <= 4, `1 or 2 chunks of 5 written, not ${written.length / 2}`);
+    assert.equal(store.entry.counts.completed, written.length, 'the chunks that ran are counted');
   });
 
   it('fails in validating on an empty file', async () => {

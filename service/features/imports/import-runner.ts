@@ -8,7 +8,8 @@
  * back in the queue and the import pauses, backing off, until it passes: an import waits out an
  * outage, it does not fail its documents for it. A chunk that failed on its own (the provider's
  * errors after its retries) runs again, MAX_CHUNK_ATTEMPTS times in all, then is listed in
- * `errors` and its documents counted failed.
+ * `errors` and its documents counted failed. An operator's cancel is seen within a status poll:
+ * no new chunk starts, and the chunks running then end and are kept.
  */
 import type { FileStore } from '../../capabilities/files/file-store.ts';
 import type { DocumentImport, ImportChunk, ImportError, ImportStore } from '../../capabilities/imports/import-store.ts';
@@ -36,6 +37,8 @@ export interface ImportRunnerDeps extends ChunkRunner {
   pauseMs?: { first: number; max: number };
 }
 
+/** How often a running import re-reads its status (a cancel is seen within this). */
+const STATUS_POLL_MS = 500;
 /** Runs of a chunk that failed on its own (its calls' retries spent) before it is given up on. */
 const MAX_CHUNK_ATTEMPTS = 3;
 
@@ -90,6 +93,7 @@ async function runChunks(deps: ImportRunnerDeps, entry: DocumentImport, collecti
   let stopped: ImportError | undefined;
   let thrown: { error: unknown } | undefined;
   const pause = new WorkPause(deps.pauseMs);
+  let polledAt = Date.now();
 
   const settle = async (chunk: ImportChunk, outcome: ChunkOutcome) => {
     if (outcome.kind === 'stop') {
@@ -116,6 +120,10 @@ async function runChunks(deps: ImportRunnerDeps, entry: DocumentImport, collecti
   };
 
   while ((queue.length > 0 || inFlight.size > 0) && !stopped && !thrown && !signal.aborted) {
+    if (Date.now() - polledAt >= STATUS_POLL_MS) {
+      polledAt = Date.now();
+      if ((await deps.store.load(entry.id, signal))?.status !== 'in_progress') break;
+    }
     const paused = pause.paused();
     while (!paused && inFlight.size < deps.concurrency && queue.length > 0) {
       const chunk = queue.shift()!;
@@ -127,10 +135,11 @@ async function runChunks(deps: ImportRunnerDeps, entry: DocumentImport, collecti
         .finally(() => inFlight.delete(running));
       inFlight.add(running);
     }
-    // Wake when a chunk ends, or when a pause is over.
-    await Promise.race([...inFlight, ...(paused ? [sleep(pause.until - Date.now(), signal).catch(() => undefined)] : [])]);
+    // Wake when a chunk ends, for the next status poll, or when a pause is over.
+    const waitMs = Math.max(1, Math.min(STATUS_POLL_MS, paused ? pause.until - Date.now() : STATUS_POLL_MS));
+    await Promise.race([...inFlight, sleep(waitMs, signal).catch(() => undefined)]);
   }
-  // Stopping or stopped: chunks already running end (and are recorded) first.
+  // Stopping, stopped or cancelled: chunks already running end (and are recorded) first.
   await Promise.allSettled(inFlight);
   signal.throwIfAborted();
   if (thrown) throw thrown.error;

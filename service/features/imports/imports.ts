@@ -1,7 +1,8 @@
 /**
  * Document imports into a collection: create (a bad request is refused at once and creates
  * nothing; bad lines in the file are the import's own `errors`, found by the worker), retrieve and
- * list, each scoped to the client key. A created import is handed to the job queue (`enqueue`).
+ * list, each scoped to the client key; an operator's cancel, whoever owns it. A created import is
+ * handed to the job queue (`enqueue`).
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
@@ -41,6 +42,7 @@ function importObject(entry: DocumentImport) {
     in_progress_at: entry.inProgressAt,
     completed_at: entry.completedAt,
     failed_at: entry.failedAt,
+    cancelled_at: entry.cancelledAt,
     request_counts: entry.counts,
     errors: entry.errors === null ? null : { object: 'list' as const, data: entry.errors },
     usage: { prompt_tokens: entry.usage.promptTokens, total_tokens: entry.usage.totalTokens },
@@ -78,6 +80,19 @@ export async function getImport(deps: ImportsDeps, owner: string, name: string, 
   const entry = IMPORT_ID.test(id) ? await deps.store.get(owner, id, signal) : undefined;
   if (!entry || entry.collection !== name) throw new LeveeError('not_found', `No such import: ${id.slice(0, 128)}`, { param: 'import_id' });
   return importObject(entry);
+}
+
+/**
+ * An operator's cancel, whoever owns the import: no new chunk starts (the worker sees it within a
+ * status poll); chunks already written stay. Cancelling a cancelled import answers it again.
+ */
+export async function cancelAnyImport(deps: Pick<ImportsDeps, 'store'>, id: string, signal: AbortSignal) {
+  const entry = IMPORT_ID.test(id) ? await deps.store.load(id, signal) : undefined;
+  if (!entry) throw new LeveeError('not_found', `No such import: ${id.slice(0, 128)}`, { param: 'import_id' });
+  if (!(await deps.store.cancel(entry.id, signal)) && entry.status !== 'cancelled') {
+    throw new InvalidRequestError(`Cannot cancel an import that is ${entry.status}.`, 'import_id');
+  }
+  return importObject((await deps.store.load(entry.id, signal)) ?? entry);
 }
 
 /** The import as GET shows it, whatever its collection; undefined when it is not the owner's. */
