@@ -12,6 +12,7 @@ import { filesConfig, filesEnvironment, type FilesConfig } from './config/files.
 import { conversationsConfig, idempotencyConfig, clientStateEnvironment, type ConversationsConfig, type IdempotencyConfig } from './config/client-state.ts';
 import { eventsConfig, eventsEnvironment, type EventsConfig } from './config/events.ts';
 import { jobsConfig, jobsEnvironment, type JobsConfig } from './config/jobs.ts';
+import type { RateLimitPolicy } from './config/rate-limits.ts';
 import { sharedStateConfig, sharedStateEnvironment, type QuotaConfig, type RateLimitConfig, type SharedStateConfig } from './config/shared-state.ts';
 
 import { inspect } from 'node:util';
@@ -71,6 +72,8 @@ export const environmentSchema = z.object({
   ADMIN_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
   /** How long an ops console session (the cookie /console/login issues for ADMIN_TOKEN) lasts: 1 min to 7 days. */
   CONSOLE_SESSION_TTL_MS: integer({ min: 60_000, max: 7 * 24 * 60 * 60 * 1000 }).default(8 * 60 * 60 * 1000),
+  /** Sign-in attempts per client IP per 15 minutes at /console/login, fleet-wide with Redis. */
+  CONSOLE_LOGIN_ATTEMPTS_PER_15_MIN: integer({ min: 1, max: 10_000 }).default(10),
   /** Client keys as name:key pairs; unset leaves /v1 open. */
   API_KEYS: apiKeyList.optional(),
   /** A file of name:key pairs, one a line, re-read on SIGHUP. */
@@ -128,7 +131,7 @@ export interface Config {
   redisUrl: Secret | undefined;
   adminToken: Secret | undefined;
   /** The ops console at /console (mounted with ADMIN_TOKEN only). */
-  console: { sessionTtlMs: number };
+  console: { sessionTtlMs: number; loginPolicy: RateLimitPolicy };
   apiKeys: Secret | undefined;
   apiKeysFile: string | undefined;
   sharedState: SharedStateConfig;
@@ -222,7 +225,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     idempotency: idempotencyConfig(env),
     redisUrl: secret(env.REDIS_URL),
     adminToken: secret(env.ADMIN_TOKEN),
-    console: { sessionTtlMs: env.CONSOLE_SESSION_TTL_MS },
+    console: {
+      sessionTtlMs: env.CONSOLE_SESSION_TTL_MS,
+      // Counted per IP like any limit (its name is a metric label and part of the Redis key).
+      loginPolicy: { name: 'console_login.ip.15m', routes: 'all', scope: 'ip', limit: env.CONSOLE_LOGIN_ATTEMPTS_PER_15_MIN, windowSeconds: 15 * 60 },
+    },
     apiKeys: secret(env.API_KEYS),
     apiKeysFile: env.API_KEYS_FILE,
     sharedState: shared.sharedState,

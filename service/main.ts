@@ -152,6 +152,7 @@ export async function main(options: MainOptions = {}): Promise<RunningServer> {
             ? {
                 admin: new AdminCredentials({ token: config.adminToken.reveal(), sessionTtlMs: config.console.sessionTtlMs }),
                 console: consoleSources({ health, llm, postgres, redis, fleet, breakers, metrics, caches, batches, imports }),
+                consoleLogins: new SlidingWindowRateLimits({ policies: [config.console.loginPolicy], redis, localShare }),
               }
             : {}),
           ...(options.extraRoutes ? { extraRoutes: options.extraRoutes({ postgres }) } : {}),

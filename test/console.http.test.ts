@@ -252,3 +252,29 @@ describe('ops console over HTTP', { timeout: 60_000 }, () => {
     assert.ok(!output.includes(session.split('.')[2]!), 'no session value');
   });
 });
+
+describe('ops console sign-in attempts', { timeout: 60_000 }, () => {
+  let levee: LeveeProcess;
+  before(async () => {
+    levee = await spawnLevee({ env: { ADMIN_TOKEN: TOKEN, TRUST_PROXY_HOPS: '1', CONSOLE_LOGIN_ATTEMPTS_PER_15_MIN: '3' } });
+  });
+  after(() => levee?.stop());
+
+  const logIn = (token: string, clientIp: string) =>
+    fetch(`${levee.url}/console/login`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': clientIp }, body: JSON.stringify({ token }) });
+
+  it('counts every attempt per client IP: past CONSOLE_LOGIN_ATTEMPTS_PER_15_MIN even the right token waits (429, Retry-After)', async () => {
+    for (let attempt = 0; attempt < 3; attempt++) assert.equal((await logIn(`wrong-token-${attempt}-0123456789`, '203.0.113.7')).status, 403);
+    const refused = await logIn(TOKEN, '203.0.113.7');
+    assert.equal(refused.status, 429);
+    const body = (await refused.json()) as ErrorBody;
+    assert.equal(body.error.code, 'rate_limit_exceeded');
+    assert.equal(body.error.type, 'rate_limit_error');
+    assert.ok(Number(refused.headers.get('retry-after')) > 0, 'Retry-After');
+    assert.equal(refused.headers.get('set-cookie'), null);
+    // Another address is counted apart.
+    assert.equal((await logIn(TOKEN, '203.0.113.8')).status, 204);
+    const metrics = await (await fetch(`${levee.url}/metrics`)).text();
+    assert.match(metrics, /levee_rate_limit_decisions_total\{[^}]*policy="console_login\.ip\.15m"[^}]*outcome="limited"[^}]*\} 1/);
+  });
+});

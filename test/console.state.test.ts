@@ -66,7 +66,7 @@ describe('ops console state and operator job controls', { timeout: 120_000 }, ()
     assert.deepEqual({ ...byToken.replica, uptime_s: typeof byToken.replica.uptime_s }, { version: packageJson.version, uptime_s: 'number', shared_state: 'off', live_replicas: null });
 
     assert.deepEqual(Object.keys(byToken.breakers).sort(), ['llm/default', 'postgres']);
-    assert.deepEqual(Object.keys(byToken.breakers['llm/default']), ['state', 'failures', 'successes', 'failure_rate', 'opened_at', 'half_open_in_ms']);
+    assert.deepEqual(Object.keys(byToken.breakers['llm/default']), ['state', 'failures', 'successes', 'failure_rate', 'opened_at', 'half_open_in_ms', 'shared', 'probe']);
     assert.equal(byToken.breakers['llm/default'].state, 'closed');
 
     const llm = byToken.dependencies.find((entry: State) => entry.name === 'llm/default');

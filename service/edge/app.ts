@@ -15,6 +15,7 @@ import type { Caches } from '../features/cache/caches.ts';
 import type { BreakerRegistry } from '../features/circuit-breakers/circuit-breakers.ts';
 import type { AdminCredentials } from '../features/console/admin-credentials.ts';
 import type { ConsoleStateSources } from '../features/console/console-state.ts';
+import type { InboundRateLimits } from '../features/access/inbound-rate-limits.ts';
 import type { HealthService } from '../features/health/health-service.ts';
 import type { JobsReportOptions } from '../features/jobs/jobs-report.ts';
 import type { Files } from '../features/files/files.ts';
@@ -27,6 +28,7 @@ import type { Metrics } from '../telemetry/metrics.ts';
 import { consoleHeaders } from './console/console-headers.ts';
 import { loadAssets, loadVendorFiles } from './console/static-files.ts';
 import { requireAdmin } from './middleware/admin-auth.ts';
+import { rateLimit } from './middleware/rate-limit.ts';
 import { requestDeadline } from './middleware/deadline.ts';
 import { closeConnectionsWhileDraining } from './middleware/drain.ts';
 import { errorHandler } from './middleware/error-handler.ts';
@@ -82,6 +84,8 @@ export interface AppOptions {
   admin?: AdminCredentials;
   /** What the ops console shows (/console, /admin/console/state); mounted only with `admin`. */
   console?: ConsoleStateSources;
+  /** Counts sign-in attempts at /console/login per client IP (its one policy). */
+  consoleLogins?: InboundRateLimits;
   /** More routes, mounted after Levee's own (tests add slow or failing routes here). */
   extraRoutes?: RouteModule;
 }
@@ -117,7 +121,9 @@ export function createApp(options: AppOptions): Koa<LeveeState> {
   // The console rides on the admin check: no ADMIN_TOKEN, no console.
   const consoleMounted = admin !== undefined && options.console !== undefined;
   if (options.admin && admin && options.console) {
-    consoleRoutes(router, tools, options.admin, { assets: loadAssets(), vendor: loadVendorFiles() });
+    const logins = options.consoleLogins;
+    const loginLimit = logins && rateLimit({ limits: logins, policies: logins.policies, route: '/console/login', identify: (ctx) => ctx.ip, metrics: options.metrics });
+    consoleRoutes(router, tools, options.admin, { assets: loadAssets(), vendor: loadVendorFiles() }, loginLimit);
     consoleStateRoutes(router, admin, options.console);
   }
   options.extraRoutes?.(router, tools);

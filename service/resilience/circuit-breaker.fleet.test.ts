@@ -94,6 +94,25 @@ describe('CircuitBreaker in a fleet', () => {
     assert.equal(await breaker.execute(ok), 'ok');
   });
 
+  it('says where the half-open probe is: here while it runs, on another replica after a busy answer, else the next call', async () => {
+    const { breaker, fleet } = makeBreaker();
+    assert.deepEqual([breaker.snapshot().shared, breaker.snapshot().probe], [true, null]);
+    halfOpen(breaker);
+    assert.equal(breaker.snapshot().probe, 'next_call');
+    fleet.probe = 'busy';
+    await assert.rejects(breaker.execute(ok), OpenCircuitError);
+    assert.equal(breaker.snapshot().probe, 'another_replica');
+    mock.timers.tick(1_000);
+    assert.equal(breaker.snapshot().probe, 'next_call');
+    fleet.probe = 'slot';
+    let release: () => void = () => {};
+    const probe = breaker.execute(() => new Promise<string>((resolve) => (release = () => resolve('ok'))));
+    await flush();
+    assert.equal(breaker.snapshot().probe, 'this_replica');
+    release();
+    await probe;
+  });
+
   it("reports the probe's outcome to the fleet and adopts the fleet's decision", async () => {
     const { breaker, fleet } = makeBreaker();
     halfOpen(breaker);

@@ -69,6 +69,8 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
   #openedAt = 0;
   #halfOpenTimer: ReturnType<typeof setTimeout> | undefined;
   #probeInFlight = false;
+  /** Until then another replica holds the fleet's probe slot, as far as this one last heard. */
+  #probeElsewhereUntil = 0;
   #probeSuccesses = 0;
   #fleet: BreakerFleetLink | undefined;
 
@@ -162,7 +164,17 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
       failure_rate: failures + successes === 0 ? 0 : Math.round((failures / (failures + successes)) * 1000) / 1000,
       opened_at: this.#state === 'open' || this.#state === 'half_open' ? new Date(this.#openedAt).toISOString() : null,
       half_open_in_ms: Math.round(this.msUntilHalfOpen()),
+      /** Whether state, counts and the probe are the fleet's (Redis) rather than this replica's. */
+      shared: this.#fleet !== undefined,
+      probe: this.#probeWhere(),
     };
+  }
+
+  /** While half-open: where the one probe is, as this replica knows it; null otherwise. */
+  #probeWhere(): 'this_replica' | 'another_replica' | 'next_call' | null {
+    if (this.#state !== 'half_open') return null;
+    if (this.#probeInFlight) return 'this_replica';
+    return Date.now() < this.#probeElsewhereUntil ? 'another_replica' : 'next_call';
   }
 
   async #runClosed<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal): Promise<T> {
@@ -210,7 +222,10 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
     } finally {
       if (slot === 'busy') this.#probeInFlight = false;
     }
-    if (slot === 'busy') throw this.#reject('half_open', this.#options.busyRetryAfterMs ?? 1_000);
+    if (slot === 'busy') {
+      this.#probeElsewhereUntil = Date.now() + (this.#options.busyRetryAfterMs ?? 1_000);
+      throw this.#reject('half_open', this.#options.busyRetryAfterMs ?? 1_000);
+    }
     if (slot === undefined) {
       this.#probeInFlight = false;
       return this.#runProbe(fn, signal);

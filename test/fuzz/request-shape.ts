@@ -65,6 +65,8 @@ export function adminAuth(fixtures: FuzzFixtures): fc.Arbitrary<Header[]> {
     { weight: 1, arbitrary: fc.constant([['Authorization', `Bearer ${fixtures.keys.a}`]] as Header[]) },
     { weight: 1, arbitrary: fc.constant([] as Header[]) },
     { weight: 2, arbitrary: garbageAuthorization([fixtures.adminToken]) },
+    // A console session cookie that is not one Levee signed (forged, truncated, hostile).
+    { weight: 1, arbitrary: fc.oneof(hostileHeaderValue, fc.constantFrom('', '1.2.3', '99999999999999.AAAAAAAAAAAAAAAAAAAAAA.' + 'A'.repeat(43))).map((value) => [['Cookie', `levee_console=${value}`]] as Header[]) },
   );
 }
 

@@ -20,7 +20,7 @@ export interface ConsoleFiles {
   vendor: ReadonlyMap<string, StaticFile>;
 }
 
-export function consoleRoutes(router: Router<LeveeState>, tools: RouteTools, credentials: AdminCredentials, files: ConsoleFiles): void {
+export function consoleRoutes(router: Router<LeveeState>, tools: RouteTools, credentials: AdminCredentials, files: ConsoleFiles, loginLimit?: LeveeMiddleware): void {
   router.get('/console', (ctx) => {
     const session = ctx.cookies.get(SESSION_COOKIE);
     const signedIn = credentials.sessionValid(session);
@@ -31,7 +31,8 @@ export function consoleRoutes(router: Router<LeveeState>, tools: RouteTools, cre
     ctx.body = signedIn ? APP_PAGE : LOGIN_PAGE;
   });
 
-  router.post('/console/login', sameOriginOnly, tools.json, (ctx) => {
+  // Attempts are counted before the body is read: a guess costs one whatever it holds.
+  router.post('/console/login', sameOriginOnly, ...(loginLimit ? [loginLimit] : []), tools.json, (ctx) => {
     const session = credentials.logIn(ctx.state.body);
     setSessionCookie(ctx, session, Math.floor(credentials.sessionTtlMs / 1000));
     ctx.set('Cache-Control', 'no-store');

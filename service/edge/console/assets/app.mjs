@@ -89,6 +89,8 @@ function App() {
       confirmLabel: `Cancel ${kind}`,
       dismissLabel: 'Keep it running',
       run: () => perform(cancelJobPath(job), `Cancelling ${job.id}`, `Cancelling ${kind} ${job.id}.`),
+      // The row stays (its status changes); its Cancel button goes.
+      focusAfter: `[data-job="${CSS.escape(job.id)}"]`,
     });
   }, []);
 

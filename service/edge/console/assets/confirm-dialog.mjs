@@ -12,6 +12,8 @@ import { html } from './html.mjs';
  * @property {string} confirmLabel the confirm button's words, e.g. "Reset breaker"
  * @property {string} [dismissLabel] the other button's words (default "Cancel"; not when the action is itself a cancel)
  * @property {() => Promise<void>} run the action; it reports its own outcome
+ * @property {string} [focusAfter] a selector to focus once the action ran, when it removes the
+ *   button that opened the dialog (a job's Cancel): focus would otherwise fall to the page
  */
 
 /**
@@ -23,6 +25,7 @@ export function ConfirmDialog({ request, onClose }) {
   const dialogRef = useRef(/** @type {HTMLDialogElement | null} */ (null));
   const openerRef = useRef(/** @type {HTMLElement | null} */ (null));
   const [busy, setBusy] = useState(false);
+  const ranRef = useRef(/** @type {string | undefined} */ (undefined));
 
   useEffect(() => {
     const dialog = dialogRef.current;
@@ -41,12 +44,16 @@ export function ConfirmDialog({ request, onClose }) {
     // The browser restores focus itself; this covers an opener that re-rendered meanwhile.
     const opener = openerRef.current;
     openerRef.current = null;
-    if (opener?.isConnected && document.activeElement !== opener) opener.focus();
+    const focusAfter = ranRef.current;
+    ranRef.current = undefined;
+    const target = focusAfter ? /** @type {HTMLElement | null} */ (document.querySelector(focusAfter)) : opener;
+    if (target?.isConnected && document.activeElement !== target) target.focus();
   };
 
   const confirm = async () => {
     if (!request) return;
     setBusy(true);
+    ranRef.current = request.focusAfter;
     try {
       await request.run();
     } finally {

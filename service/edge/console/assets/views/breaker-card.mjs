@@ -70,6 +70,12 @@ function describeKind(dependency) {
   return { postgres: 'PostgreSQL', redis: 'Redis' }[/** @type {string} */ (dependency.kind)] ?? dependency.kind;
 }
 
+const PROBE_WHERE = {
+  this_replica: 'probe running on this replica',
+  another_replica: 'probe running on another replica',
+  next_call: 'the next call probes',
+};
+
 /** @param {any} breaker @param {number} nowMs @param {number} offsetMs */
 function breakerFigures(breaker, nowMs, offsetMs) {
   const calls = (breaker.failures ?? 0) + (breaker.successes ?? 0);
@@ -87,5 +93,8 @@ function breakerFigures(breaker, nowMs, offsetMs) {
   if (breaker.state === 'open' && typeof breaker.half_open_in_ms === 'number') {
     parts.push(breaker.half_open_in_ms > 0 ? `probe in ${formatDuration(breaker.half_open_in_ms)}` : 'probe on the next call');
   }
+  if (breaker.state === 'half_open' && breaker.probe) parts.push(PROBE_WHERE[/** @type {keyof typeof PROBE_WHERE} */ (breaker.probe)] ?? breaker.probe);
+  // With Redis one probe runs across the whole fleet; without, each replica probes on its own.
+  if (breaker.shared !== undefined) parts.push(breaker.shared ? 'shared by the fleet' : 'this replica only');
   return parts.join(' · ');
 }

@@ -61,7 +61,7 @@ function JobRow({ job, progress, nowMs, offsetMs, onCancel }) {
   const showEta = running && total > 0 && job.status !== 'validating' && job.status !== 'queued';
   const createdMs = typeof job.created_at === 'number' ? job.created_at * 1_000 - offsetMs : null;
   return html`
-    <li class=${`job status-${job.status}`} data-job=${job.id} data-status=${job.status} aria-labelledby=${`${id}-name`}>
+    <li class=${`job status-${job.status}`} data-job=${job.id} data-status=${job.status} aria-labelledby=${`${id}-name`} tabindex="-1">
       <div class="job-head">
         <h3 id=${`${id}-name`}><span class="job-kind">${job.kind === 'batch' ? 'Batch' : 'Import'}</span> <code>${job.id}</code></h3>
         <p class=${`badge job-status status-${job.status}`}><span class="badge-icon" aria-hidden="true">${status.icon}</span>${status.label}</p>
