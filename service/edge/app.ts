@@ -1,5 +1,6 @@
 /**
  * Builds the Koa app. Middleware order, outermost first, and why:
+ * a body nobody read is dropped (after everything below, so before the answer leaves) →
  * errors (renders whatever anything below throws) → request telemetry (id; one log line and one
  * duration observation when the response is over) → drain (Connection: close while draining) →
  * deadline (every request's AbortSignal) → the console's security headers (on its 404s too) →
@@ -29,6 +30,7 @@ import { consoleHeaders } from './console/console-headers.ts';
 import { loadAssets, loadVendorFiles } from './console/static-files.ts';
 import { requireAdmin } from './middleware/admin-auth.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
+import { dropUnreadBody } from './middleware/unread-body.ts';
 import { requestDeadline } from './middleware/deadline.ts';
 import { closeConnectionsWhileDraining } from './middleware/drain.ts';
 import { errorHandler } from './middleware/error-handler.ts';
@@ -52,6 +54,9 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { retrievalRoutes } from './routes/retrieval.ts';
 import { v1Routes, type V1Options } from './routes/v1.ts';
 import type { LeveeState } from './state.ts';
+
+/** A small body sent where none is read (a GET's) is read and dropped; a large one is left to close the connection. */
+const UNREAD_BODY = { maxBytes: 1024 * 1024, maxWaitMs: 2_000 };
 
 export interface AppOptions {
   logger: Logger;
@@ -128,6 +133,7 @@ export function createApp(options: AppOptions): Koa<LeveeState> {
   }
   options.extraRoutes?.(router, tools);
 
+  app.use(dropUnreadBody(UNREAD_BODY));
   app.use(errorHandler());
   app.use(requestTelemetry({ logger: options.logger, metrics: options.metrics, slowMs: options.requests.slowMs }));
   app.use(closeConnectionsWhileDraining(options.health));
