@@ -18,6 +18,8 @@ export interface UnreadBodyOptions {
 export function dropUnreadBody(options: UnreadBodyOptions): LeveeMiddleware {
   return async (ctx, next) => {
     await next();
+    // A WebSocket's handshake answered itself: its socket is the connection's now, not ours to read.
+    if (ctx.respond === false) return;
     const request = ctx.req;
     if (request.complete || request.readableEnded || request.destroyed) return;
     // Over the body limit: the client was told (413) and reading on would only serve it.
