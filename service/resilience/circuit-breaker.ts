@@ -73,12 +73,14 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
   #probeElsewhereUntil = 0;
   #probeSuccesses = 0;
   #fleet: BreakerFleetLink | undefined;
+  readonly #busyRetryAfterMs: number;
 
   constructor(options: CircuitBreakerOptions) {
     super();
     this.dependency = options.dependency;
     this.name = options.name ?? options.dependency;
     this.#options = options;
+    this.#busyRetryAfterMs = options.busyRetryAfterMs ?? 1_000;
   }
 
   get state(): BreakerState {
@@ -123,13 +125,13 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
       case 'closed':
         return this.observe(() => this.#runClosed(fn, signal));
       case 'half_open':
-        if (this.#probeInFlight) throw this.#reject('half_open', this.#options.busyRetryAfterMs ?? 1_000);
+        if (this.#probeInFlight) throw this.#reject('half_open', this.#busyRetryAfterMs);
         if (this.#fleet) return this.observe(() => this.#runFleetProbe(this.#fleet!, fn, signal));
         return this.observe(() => this.#runProbe(fn, signal));
       case 'open':
         throw this.#reject('open', this.msUntilHalfOpen());
       case 'isolated':
-        throw this.#reject('isolated', this.#options.busyRetryAfterMs ?? 1_000);
+        throw this.#reject('isolated', this.#busyRetryAfterMs);
     }
   }
 
@@ -223,8 +225,8 @@ export class CircuitBreaker extends PolicyBase implements IPolicy {
       if (slot === 'busy') this.#probeInFlight = false;
     }
     if (slot === 'busy') {
-      this.#probeElsewhereUntil = Date.now() + (this.#options.busyRetryAfterMs ?? 1_000);
-      throw this.#reject('half_open', this.#options.busyRetryAfterMs ?? 1_000);
+      this.#probeElsewhereUntil = Date.now() + this.#busyRetryAfterMs;
+      throw this.#reject('half_open', this.#busyRetryAfterMs);
     }
     if (slot === undefined) {
       this.#probeInFlight = false;

@@ -24,6 +24,7 @@ function(config)
   };
   local sources = config.trafficSources;
   local ingress = config.ingress;
+  local proxyTimeoutSeconds = std.toString(config.requestTimeoutMs / 1000 + config.proxyTimeoutMarginSeconds);
   [
     policy('levee', 'api', [sources.ingressController, sources.prometheus]),
     policy('levee-worker', 'worker', [sources.prometheus]),
@@ -37,8 +38,8 @@ function(config)
           'nginx.ingress.kubernetes.io/proxy-buffering': 'off',
           // A non-streamed chat may take up to REQUEST_TIMEOUT_MS with no byte sent; nginx's 60 s
           // would answer a 504 page first. A margin lets Levee's own JSON 504 arrive.
-          'nginx.ingress.kubernetes.io/proxy-read-timeout': std.toString(config.requestTimeoutMs / 1000 + config.proxyTimeoutMarginSeconds),
-          'nginx.ingress.kubernetes.io/proxy-send-timeout': std.toString(config.requestTimeoutMs / 1000 + config.proxyTimeoutMarginSeconds),
+          'nginx.ingress.kubernetes.io/proxy-read-timeout': proxyTimeoutSeconds,
+          'nginx.ingress.kubernetes.io/proxy-send-timeout': proxyTimeoutSeconds,
           // Uploads up to FILE_MAX_BYTES (nginx refuses bodies above 1 MiB by default).
           'nginx.ingress.kubernetes.io/proxy-body-size': '%dm' % config.uploadLimitMiB,
         },
